@@ -1,11 +1,28 @@
 //! secguard-engine: the built-in analyzer. Parses Python, C and C++ with
 //! tree-sitter, lowers each function to a small IR, and runs every rule over
-//! one abstract interpretation per function (taint + constant propagation).
+//! one abstract interpretation per function (taint, constants, intervals and
+//! C memory state together).
 
-use secguard_core::{Finding, Language, Note, RuleMeta};
+use include_dir::{Dir, include_dir};
+use secguard_core::{
+    Confidence, Finding, Fingerprint, Language, Location, Note, NoteKind, RuleMeta, TraceStep,
+};
+use std::collections::HashMap;
 use std::path::Path;
 
+pub mod analysis;
+pub mod fixtures;
+pub mod index;
+pub mod ir;
+pub mod lower;
+pub mod rules;
+pub mod scan;
 pub mod suppression;
+
+use index::LangIndex;
+use rules::RuleSet;
+
+static RULES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
 /// Errors building an engine: bad rule files or bad configuration.
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +41,57 @@ pub struct FileResult {
 
 /// The built-in analyzer with its loaded rules. Cheap to share across threads.
 pub struct Engine {
+    set: RuleSet,
     metas: Vec<RuleMeta>,
+    indexes: HashMap<Language, LangIndex>,
+    empty_sources: rules::SourceSet,
+}
+
+/// Every embedded rule and source file, as `(path, text)`.
+pub fn embedded_rule_files() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_dir(&RULES_DIR, &mut out);
+    out.sort();
+    out
+}
+
+fn collect_dir(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
+    for f in dir.files() {
+        let path = f.path().to_string_lossy().replace('\\', "/");
+        if (path.ends_with(".yaml") || path.ends_with(".yml"))
+            && let Some(text) = f.contents_utf8()
+        {
+            out.push((path, text.to_string()));
+        }
+    }
+    for d in dir.dirs() {
+        collect_dir(d, out);
+    }
 }
 
 impl Engine {
     /// The engine with every rule embedded in the binary.
     pub fn builtin() -> Result<Engine, EngineError> {
-        Ok(Engine { metas: Vec::new() })
+        let files = embedded_rule_files();
+        Engine::from_rule_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+    }
+
+    /// An engine from rule and source files given as `(name, text)`.
+    pub fn from_rule_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Engine, EngineError> {
+        let set = RuleSet::from_files(files)?;
+        let metas = set.rules.iter().map(|r| r.meta.clone()).collect();
+        let mut indexes = HashMap::new();
+        for lang in Language::ALL {
+            indexes.insert(lang, LangIndex::build(&set.rules, lang));
+        }
+        Ok(Engine {
+            set,
+            metas,
+            indexes,
+            empty_sources: rules::SourceSet::default(),
+        })
     }
 
     /// Rule descriptions, sorted by id.
@@ -38,17 +99,208 @@ impl Engine {
         &self.metas
     }
 
+    /// Compiled rules, sorted by id (same order as [`Engine::rules`]).
+    pub fn compiled_rules(&self) -> &[rules::Rule] {
+        &self.set.rules
+    }
+
+    pub fn has_rule(&self, id: &str) -> bool {
+        self.metas.iter().any(|m| m.id == id)
+    }
+
     /// Scan one file's text. Never fails: unparsable regions become notes.
     /// `path` is used for locations and fingerprints only; nothing is read.
     pub fn scan_source(&self, path: &Path, language: Language, source: &str) -> FileResult {
-        let _ = (path, language, source);
-        FileResult::default()
+        let mut result = FileResult {
+            lines: source.lines().count(),
+            ..FileResult::default()
+        };
+        let Some(tree) = lower::parse(language, source) else {
+            result.notes.push(Note {
+                path: path.to_path_buf(),
+                kind: NoteKind::ParseError,
+                line: None,
+                message: format!("the {language} parser could not be loaded"),
+            });
+            return result;
+        };
+        let (errors, rows) = lower::error_rows(&tree, 3);
+        if errors > 0 {
+            let lines: Vec<String> = rows.iter().map(|r| (r + 1).to_string()).collect();
+            result.notes.push(Note {
+                path: path.to_path_buf(),
+                kind: NoteKind::ParseError,
+                line: rows.first().map(|r| *r as u32 + 1),
+                message: format!(
+                    "{errors} syntax error(s) (first at line {}); the rest of the file was analyzed",
+                    lines.join(", ")
+                ),
+            });
+        }
+        let module = lower::lower(language, source, &tree);
+        let imports = collect_imports(language, source, &tree);
+        let Some(index) = self.indexes.get(&language) else {
+            return result;
+        };
+        let sources = self.set.sources.get(&language).unwrap_or(&self.empty_sources);
+        let analysis = analysis::Analysis::new(
+            &module,
+            language,
+            &self.set.rules,
+            index,
+            &self.set.sanitizers,
+            sources,
+            &imports,
+        );
+        let (hits, exhausted) = analysis.run();
+        if exhausted {
+            result.notes.push(Note {
+                path: path.to_path_buf(),
+                kind: NoteKind::ParseError,
+                line: None,
+                message: "analysis budget exhausted; later functions were not analyzed".into(),
+            });
+        }
+        result.findings = self.hits_to_findings(path, source, hits);
+        let known = |id: &str| self.has_rule(id);
+        let notes = suppression::apply_inline_suppressions(
+            path,
+            language,
+            source,
+            &mut result.findings,
+            &known,
+        );
+        result.notes.extend(notes);
+        result
+    }
+
+    fn hits_to_findings(&self, path: &Path, source: &str, mut hits: Vec<analysis::Hit>) -> Vec<Finding> {
+        hits.sort_by_key(|h| (h.span.start_byte, h.span.end_byte, h.rule));
+        let lines = LineIndex::new(source);
+        let path_str = path.to_string_lossy().replace('\\', "/");
+        let mut occurrences: HashMap<(usize, String), u32> = HashMap::new();
+        let mut out = Vec::with_capacity(hits.len());
+        for h in hits {
+            let Some(rule) = self.set.rules.get(h.rule) else {
+                continue;
+            };
+            let meta = &rule.meta;
+            let matched = source
+                .get(h.span.start_byte..h.span.end_byte)
+                .unwrap_or("")
+                .to_string();
+            let occ = occurrences
+                .entry((h.rule, matched.clone()))
+                .or_insert(0);
+            let fingerprint = Fingerprint::compute(&meta.id, &path_str, &matched, *occ);
+            *occ += 1;
+            let confidence = if h.weaker {
+                match meta.confidence {
+                    Confidence::High => Confidence::Medium,
+                    _ => Confidence::Low,
+                }
+            } else {
+                meta.confidence
+            };
+            let message = meta
+                .message
+                .replace("{sink}", &h.sink)
+                .replace("{source}", if h.source.is_empty() { "untrusted input" } else { &h.source });
+            let trace = h
+                .trace
+                .iter()
+                .map(|(s, m)| TraceStep {
+                    location: lines.location(path, *s),
+                    message: m.clone(),
+                })
+                .collect();
+            out.push(Finding {
+                rule_id: meta.id.clone(),
+                title: meta.title.clone(),
+                message,
+                cwe: meta.cwe.clone(),
+                severity: meta.severity,
+                confidence,
+                location: lines.location(path, h.span),
+                snippet: lines.snippet(h.span),
+                fingerprint,
+                analyzer: "builtin".into(),
+                trace,
+                suppression: None,
+            });
+        }
+        out
     }
 
     /// Parse only, without rules: the floor that `scripts/bench` compares to.
     /// Returns the number of syntax-error nodes.
     pub fn parse_only(language: Language, source: &str) -> usize {
-        let _ = (language, source);
-        0
+        match lower::parse(language, source) {
+            Some(tree) => lower::error_rows(&tree, 0).0,
+            None => 0,
+        }
+    }
+}
+
+fn collect_imports(
+    language: Language,
+    source: &str,
+    tree: &tree_sitter::Tree,
+) -> HashMap<String, String> {
+    if language != Language::Python {
+        return HashMap::new();
+    }
+    let mut l = lower::python::PythonLowerer::new(source);
+    l.collect_imports_pub(tree.root_node());
+    l.imports
+}
+
+/// Byte offsets of line starts, for span-to-location conversion.
+struct LineIndex<'s> {
+    src: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    fn new(src: &'s str) -> Self {
+        let mut starts = vec![0];
+        for (i, b) in src.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { src, starts }
+    }
+
+    fn char_col(&self, row: usize, byte_col: usize) -> u32 {
+        let start = self.starts.get(row).copied().unwrap_or(0);
+        let end = (start + byte_col).min(self.src.len());
+        let text = self.src.get(start..end).unwrap_or("");
+        text.chars().count() as u32 + 1
+    }
+
+    fn location(&self, path: &Path, s: ir::Span) -> Location {
+        Location {
+            path: path.to_path_buf(),
+            start_line: s.start_row as u32 + 1,
+            start_column: self.char_col(s.start_row, s.start_col),
+            end_line: s.end_row as u32 + 1,
+            end_column: self.char_col(s.end_row, s.end_col),
+        }
+    }
+
+    fn snippet(&self, s: ir::Span) -> String {
+        let start = self.starts.get(s.start_row).copied().unwrap_or(0);
+        let end_row = s.end_row.min(s.start_row + 4);
+        let end = self
+            .starts
+            .get(end_row + 1)
+            .map(|e| e.saturating_sub(1))
+            .unwrap_or(self.src.len());
+        self.src
+            .get(start..end.max(start))
+            .unwrap_or("")
+            .trim_end()
+            .to_string()
     }
 }

@@ -1,0 +1,2141 @@
+//! The abstract interpreter: one flow-sensitive pass per function over the
+//! IR, tracking taint, constants, intervals and C heap/initialization state
+//! together. Every rule is checked during that pass, at the events it cares
+//! about (calls, assignments, returns, dereferences, arithmetic), so a file
+//! is analyzed once whatever the number of rules.
+
+mod cfamily;
+pub mod value;
+
+use crate::index::LangIndex;
+use crate::ir::*;
+use crate::rules::{
+    ArgRef, CheckerKind, Condition, Is, Matcher, Rule, SanitizerTable, SourceSet, category,
+};
+use secguard_core::Language;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use value::*;
+
+/// Cap on statement executions per file, so adversarial input (deeply
+/// nested loops, huge generated functions) stays linear-time.
+const STEP_BUDGET: usize = 400_000;
+/// How deep calls of local functions are followed with the caller's values.
+const INLINE_DEPTH: usize = 3;
+
+/// A raw rule match, turned into a `Finding` by the caller.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: usize,
+    pub span: Span,
+    /// Taint trace: (span, description), source first.
+    pub trace: Vec<(Span, String)>,
+    /// Replaces `{sink}` in the message.
+    pub sink: String,
+    /// Replaces `{source}` in the message.
+    pub source: String,
+    /// Lower the rule's confidence by one step (weaker evidence).
+    pub weaker: bool,
+}
+
+pub struct Analysis<'a> {
+    pub module: &'a Module,
+    pub lang: Language,
+    pub rules: &'a [Rule],
+    pub index: &'a LangIndex,
+    pub sanitizers: &'a SanitizerTable,
+    pub sources: &'a SourceSet,
+    pub imports: &'a HashMap<String, String>,
+    funcs_by_name: HashMap<&'a str, Vec<usize>>,
+    called_locally: HashSet<usize>,
+    constants: HashMap<Rc<str>, Val>,
+    summaries: HashMap<usize, Val>,
+    in_progress: HashSet<usize>,
+    hits: Vec<Hit>,
+    seen: HashSet<(usize, usize, usize)>,
+    steps: usize,
+    pub budget_exhausted: bool,
+}
+
+/// Per-function execution context.
+struct Frame<'a> {
+    func: &'a Function,
+    returns: Vec<(State, Val)>,
+    breaks: Vec<Vec<State>>,
+    continues: Vec<Vec<State>>,
+    depth: usize,
+    /// The name a value is being assigned to, for `context` conditions.
+    assign_target: Option<String>,
+    /// Locals allocated in this frame, for the leak checker.
+    local_allocs: HashSet<Span>,
+}
+
+fn is_self(name: &str) -> bool {
+    matches!(name, "self" | "cls" | "this")
+}
+
+impl<'a> Analysis<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        module: &'a Module,
+        lang: Language,
+        rules: &'a [Rule],
+        index: &'a LangIndex,
+        sanitizers: &'a SanitizerTable,
+        sources: &'a SourceSet,
+        imports: &'a HashMap<String, String>,
+    ) -> Self {
+        let mut funcs_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, f) in module.functions.iter().enumerate().skip(1) {
+            funcs_by_name.entry(f.name.as_str()).or_default().push(i);
+        }
+        let mut a = Analysis {
+            module,
+            lang,
+            rules,
+            index,
+            sanitizers,
+            sources,
+            imports,
+            funcs_by_name,
+            called_locally: HashSet::new(),
+            constants: HashMap::new(),
+            summaries: HashMap::new(),
+            in_progress: HashSet::new(),
+            hits: Vec::new(),
+            seen: HashSet::new(),
+            steps: 0,
+            budget_exhausted: false,
+        };
+        a.prepare();
+        a
+    }
+
+    /// Find file-level constants (assigned once, to a literal) and which
+    /// functions have local callers.
+    fn prepare(&mut self) {
+        let mut assign_counts: HashMap<String, usize> = HashMap::new();
+        let mut called: HashSet<String> = HashSet::new();
+        for f in &self.module.functions {
+            walk_stmts(&f.body, &mut |s| {
+                match s {
+                    Stmt::Assign { target, .. } => count_target(target, &mut assign_counts),
+                    Stmt::Decl { name, init, .. } if f.is_module || init.is_some() => {
+                        if f.is_module {
+                            *assign_counts.entry(name.clone()).or_default() += 1;
+                        }
+                    }
+                    Stmt::Loop {
+                        bind: Some((t, _)), ..
+                    } => count_target(t, &mut assign_counts),
+                    _ => {}
+                }
+            });
+            walk_exprs_in(&f.body, &mut |e| {
+                if let Expr::Call(c) = e
+                    && let Some(n) = &c.name
+                {
+                    called.insert(n.rsplit('.').next().unwrap_or(n).to_string());
+                }
+                if let Expr::Unary(UnOp::AddrOf, inner, _) = e
+                    && let Some(v) = inner.as_var()
+                {
+                    // Address taken: may be written through the pointer.
+                    *assign_counts.entry(v.to_string()).or_default() += 2;
+                }
+            });
+        }
+        for (i, f) in self.module.functions.iter().enumerate().skip(1) {
+            if called.contains(&f.name) {
+                self.called_locally.insert(i);
+            }
+        }
+        let mut consts = Vec::new();
+        for (name, e) in &self.module.constants {
+            consts.push((name.clone(), e.clone()));
+        }
+        // Module-level assignments of literals, assigned exactly once.
+        if let Some(m) = self.module.functions.first() {
+            for s in &m.body {
+                match s {
+                    Stmt::Assign {
+                        target: Target::Name(n, _),
+                        value: v @ Expr::Lit(..),
+                        op: None,
+                        ..
+                    } => consts.push((n.clone(), v.clone())),
+                    Stmt::Decl {
+                        name,
+                        init: Some(v @ Expr::Lit(..)),
+                        ..
+                    } => consts.push((name.clone(), v.clone())),
+                    _ => {}
+                }
+            }
+        }
+        for (name, e) in consts {
+            let count = assign_counts.get(&name).copied().unwrap_or(0);
+            if count <= 1
+                && let Expr::Lit(l, _) = e
+            {
+                self.constants.insert(Rc::from(name.as_str()), Val::konst(l));
+            }
+        }
+    }
+
+    /// Analyze every function of the module; return the rule hits.
+    pub fn run(mut self) -> (Vec<Hit>, bool) {
+        for i in 0..self.module.functions.len() {
+            if self.budget_exhausted {
+                break;
+            }
+            self.standalone(i);
+        }
+        (self.hits, self.budget_exhausted)
+    }
+
+    /// Analyze a function as an entry point, memoizing its return value.
+    fn standalone(&mut self, idx: usize) -> Val {
+        if let Some(v) = self.summaries.get(&idx) {
+            return v.clone();
+        }
+        if !self.in_progress.insert(idx) {
+            return Val::default();
+        }
+        let Some(func) = self.module.functions.get(idx) else {
+            return Val::default();
+        };
+        let mut st = State::default();
+        let is_route = func
+            .decorators
+            .iter()
+            .any(|d| self.decorator_matches(d, &self.sources.route_decorators));
+        let params_tainted = !self.called_locally.contains(&idx);
+        for (pi, p) in func.params.iter().enumerate() {
+            let mut v = self.declared_val(&p.ty);
+            v.init = Init::Yes;
+            if p.ty.pointer_depth > 0 || p.ty.is_array {
+                v.mem = Mem::Unknown;
+                v.is_array = false;
+            }
+            let first_self = pi == 0 && (is_self(&p.name) || func.class.is_some() && self.lang == Language::Python);
+            if is_route && !first_self {
+                v.taint = Some(Rc::new(Taint {
+                    labels: category::WEB,
+                    sanitized: 0,
+                    source: Rc::from(format!("route parameter '{}'", p.name).as_str()),
+                    span: func.span,
+                }));
+            } else if self.lang.is_c_family() && func.name == "main" && pi == 1 {
+                v.taint = Some(Rc::new(Taint {
+                    labels: category::CLI,
+                    sanitized: 0,
+                    source: Rc::from("command-line argument"),
+                    span: func.span,
+                }));
+            } else if params_tainted && !first_self && !func.is_module {
+                v.taint = Some(Rc::new(Taint {
+                    labels: category::PARAM,
+                    sanitized: 0,
+                    source: Rc::from(format!("parameter '{}'", p.name).as_str()),
+                    span: func.span,
+                }));
+            }
+            st.vars.insert(Rc::from(p.name.as_str()), v);
+        }
+        let ret = self.exec_function(func, st, 0);
+        self.in_progress.remove(&idx);
+        // Summaries describe the function without caller data: drop the
+        // parameter-derived taint so callers don't inherit it.
+        let mut summary = ret;
+        if let Some(t) = &summary.taint
+            && t.labels & !category::PARAM == 0
+        {
+            summary.taint = None;
+        }
+        self.summaries.insert(idx, summary.clone());
+        summary
+    }
+
+    fn decorator_matches(&self, d: &Expr, pats: &[crate::rules::NamePattern]) -> bool {
+        let e = match d {
+            Expr::Call(c) => &c.callee,
+            other => other,
+        };
+        match lenient_dotted(e) {
+            Some(n) => {
+                let n = self.resolve(&n);
+                crate::rules::any_matches(pats, &n)
+            }
+            None => false,
+        }
+    }
+
+    fn exec_function(&mut self, func: &'a Function, st: State, depth: usize) -> Val {
+        let mut frame = Frame {
+            func,
+            returns: Vec::new(),
+            breaks: Vec::new(),
+            continues: Vec::new(),
+            depth,
+            assign_target: None,
+            local_allocs: HashSet::new(),
+        };
+        let end = self.exec_block(&mut frame, &func.body, st);
+        if !end.dead {
+            let end_span = Span {
+                start_byte: func.span.end_byte.saturating_sub(1),
+                end_byte: func.span.end_byte,
+                start_row: func.span.end_row,
+                start_col: func.span.end_col.saturating_sub(1),
+                end_row: func.span.end_row,
+                end_col: func.span.end_col,
+            };
+            self.exit_checks(&frame, &end, None, end_span);
+            frame.returns.push((end, Val::default()));
+        }
+        let mut ret: Option<Val> = None;
+        for (_, v) in &frame.returns {
+            ret = Some(match ret {
+                None => v.clone(),
+                Some(r) => r.join(v),
+            });
+        }
+        ret.unwrap_or_default()
+    }
+
+    // -----------------------------------------------------------------
+    // Statements
+    // -----------------------------------------------------------------
+
+    fn exec_block(&mut self, fr: &mut Frame<'a>, stmts: &'a [Stmt], mut st: State) -> State {
+        for s in stmts {
+            if st.dead {
+                break;
+            }
+            st = self.exec_stmt(fr, s, st);
+        }
+        st
+    }
+
+    fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, mut st: State) -> State {
+        self.steps += 1;
+        if self.steps > STEP_BUDGET {
+            self.budget_exhausted = true;
+            return State::dead();
+        }
+        match s {
+            Stmt::Expr(e) => {
+                self.eval(fr, e, &mut st);
+                st
+            }
+            Stmt::Assign {
+                target,
+                value,
+                op,
+                span,
+            } => {
+                fr.assign_target = target_name(target);
+                let mut v = self.eval(fr, value, &mut st);
+                fr.assign_target = None;
+                if let Some(op) = op {
+                    let cur = self.eval_target_read(fr, target, &mut st);
+                    v = self.binary(fr, *op, &cur, &v, *span, Some(target), &mut st);
+                }
+                self.check_assign_rules(target, &v, *span);
+                self.assign(fr, target, v, &mut st, *span);
+                st
+            }
+            Stmt::Decl {
+                name,
+                ty,
+                init,
+                span,
+            } => {
+                let mut v = self.declared_val(ty);
+                if let Some(len) = &ty.array_len {
+                    let n = self.eval(fr, len, &mut st);
+                    if let (Some(n), Some(e)) = (n.int(), v.elem) {
+                        v.cap = Some(n.saturating_mul(e));
+                    }
+                }
+                match init {
+                    Some(e) => {
+                        fr.assign_target = Some(name.clone());
+                        let iv = self.eval(fr, e, &mut st);
+                        fr.assign_target = None;
+                        self.check_assign_rules(&Target::Name(name.clone(), *span), &iv, *span);
+                        if ty.is_array {
+                            // `char buf[N] = "..."`: contents, not the pointer.
+                            v.taint = iv.taint.clone();
+                            v.strlen = iv.strlen;
+                            v.konst = iv.konst.clone();
+                            if v.cap.is_none()
+                                && let Some(Lit::Str(s)) = &iv.konst
+                            {
+                                v.cap = Some((s.len() as i64 + 1) * v.elem.unwrap_or(1));
+                            }
+                        } else {
+                            let keep_int = v.int_type;
+                            let elem = v.elem;
+                            v = iv;
+                            v.int_type = keep_int.or(v.int_type);
+                            if ty.pointer_depth > 0 {
+                                v.elem = elem;
+                            }
+                        }
+                        v.init = Init::Yes;
+                    }
+                    None => {
+                        if !ty.is_array && !fr.func.is_module && !ty.base.contains("static") {
+                            v.init = Init::No(*span);
+                        }
+                    }
+                }
+                st.vars.insert(Rc::from(name.as_str()), v);
+                st
+            }
+            Stmt::If {
+                cond,
+                then,
+                els,
+                span: _,
+            } => {
+                let c = self.eval(fr, cond, &mut st);
+                match c.truth() {
+                    Some(true) => self.exec_block(fr, then, st),
+                    Some(false) => self.exec_block(fr, els, st),
+                    None => {
+                        let mut t = st.clone();
+                        self.refine(cond, true, &mut t);
+                        let mut e = st;
+                        self.refine(cond, false, &mut e);
+                        let t = self.exec_block(fr, then, t);
+                        let e = self.exec_block(fr, els, e);
+                        t.join(&e)
+                    }
+                }
+            }
+            Stmt::Loop {
+                init,
+                cond,
+                bind,
+                update,
+                body,
+                els,
+                runs_once,
+                ..
+            } => self.exec_loop(fr, init, cond.as_ref(), bind.as_ref(), update, body, els, *runs_once, st),
+            Stmt::Switch {
+                scrutinee, cases, ..
+            } => {
+                let sv = self.eval(fr, scrutinee, &mut st);
+                let known = sv.int();
+                fr.breaks.push(Vec::new());
+                let mut fall = State::dead();
+                let mut has_default = false;
+                let mut matched_const = false;
+                for (value, body) in cases {
+                    let entry = match value {
+                        None => {
+                            has_default = true;
+                            match known {
+                                Some(_) if matched_const => State::dead(),
+                                _ => st.clone(),
+                            }
+                        }
+                        Some(v) => {
+                            let cv = self.eval(fr, v, &mut st.clone());
+                            match (known, cv.int()) {
+                                (Some(k), Some(c)) if k == c => {
+                                    matched_const = true;
+                                    st.clone()
+                                }
+                                (Some(_), Some(_)) => State::dead(),
+                                _ => st.clone(),
+                            }
+                        }
+                    };
+                    let entry = entry.join(&fall);
+                    fall = self.exec_block(fr, body, entry);
+                }
+                // A default-less switch on a known value that no case took.
+                let skipped_default = known.is_some() && !matched_const && has_default;
+                let breaks = fr.breaks.pop().unwrap_or_default();
+                let mut out = State::join_all(breaks).join(&fall);
+                if !has_default && !(known.is_some() && matched_const) {
+                    out = out.join(&st);
+                }
+                let _ = skipped_default;
+                out
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                els,
+                finally,
+                ..
+            } => {
+                let before = st.clone();
+                let after_body = self.exec_block(fr, body, st);
+                let handler_entry = before.join(&after_body);
+                let mut outs = vec![self.exec_block(fr, els, after_body)];
+                for h in handlers {
+                    outs.push(self.exec_block(fr, h, handler_entry.clone()));
+                }
+                let joined = State::join_all(outs);
+                if finally.is_empty() {
+                    joined
+                } else {
+                    self.exec_block(fr, finally, joined)
+                }
+            }
+            Stmt::Return(value, span) => {
+                let v = match value {
+                    Some(e) => self.eval(fr, e, &mut st),
+                    None => Val::default(),
+                };
+                self.check_return_sinks(fr, &v, *span);
+                self.exit_checks(fr, &st, value.as_ref(), *span);
+                fr.returns.push((st, v));
+                State::dead()
+            }
+            Stmt::Raise(value, _) => {
+                if let Some(e) = value {
+                    self.eval(fr, e, &mut st);
+                }
+                State::dead()
+            }
+            Stmt::Break(_) => {
+                if let Some(b) = fr.breaks.last_mut() {
+                    b.push(st);
+                }
+                State::dead()
+            }
+            Stmt::Continue(_) => {
+                if let Some(c) = fr.continues.last_mut() {
+                    c.push(st);
+                }
+                State::dead()
+            }
+            Stmt::FuncDef(..) => st,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn exec_loop(
+        &mut self,
+        fr: &mut Frame<'a>,
+        init: &'a [Stmt],
+        cond: Option<&'a Expr>,
+        bind: Option<&'a (Target, Expr)>,
+        update: &'a [Stmt],
+        body: &'a [Stmt],
+        els: &'a [Stmt],
+        runs_once: bool,
+        st: State,
+    ) -> State {
+        let mut head = self.exec_block(fr, init, st);
+        let iter_val = match bind {
+            Some((_, iter)) => Some(self.eval(fr, iter, &mut head)),
+            None => None,
+        };
+        let mut exits = Vec::new();
+        let mut breaks_all = Vec::new();
+        let mut always_true = false;
+        for iteration in 0..2 {
+            if head.dead {
+                break;
+            }
+            let mut entry = head.clone();
+            if let Some(c) = cond
+                && !(runs_once && iteration == 0)
+            {
+                let cv = self.eval(fr, c, &mut entry);
+                match cv.truth() {
+                    Some(false) => {
+                        exits.push(entry);
+                        break;
+                    }
+                    Some(true) => always_true = true,
+                    None => {
+                        let mut out = entry.clone();
+                        self.refine(c, false, &mut out);
+                        exits.push(out);
+                        self.refine(c, true, &mut entry);
+                    }
+                }
+            } else if cond.is_none() && bind.is_some() {
+                exits.push(entry.clone());
+            } else if cond.is_none() {
+                always_true = true;
+            }
+            if let (Some((target, _)), Some(iv)) = (bind, &iter_val) {
+                let mut elem = Val {
+                    taint: iv.taint.clone(),
+                    ..Val::default()
+                };
+                if let Some(Lit::Str(_)) = iv.konst {
+                    elem.konst = None;
+                }
+                elem.init = Init::Yes;
+                self.assign(fr, target, elem, &mut entry, target.span());
+            }
+            fr.breaks.push(Vec::new());
+            fr.continues.push(Vec::new());
+            let end = self.exec_block(fr, body, entry);
+            let conts = fr.continues.pop().unwrap_or_default();
+            breaks_all.extend(fr.breaks.pop().unwrap_or_default());
+            let end = State::join_all(conts).join(&end);
+            let end = self.exec_block(fr, update, end);
+            let joined = head.join(&end);
+            head = if iteration == 0 { widen(&head, &joined) } else { joined };
+        }
+        if !always_true && !head.dead && cond.is_some() && exits.is_empty() {
+            exits.push(head.clone());
+        }
+        let normal_exit = State::join_all(exits);
+        let normal_exit = self.exec_block(fr, els, normal_exit);
+        State::join_all(breaks_all).join(&normal_exit)
+    }
+
+    // -----------------------------------------------------------------
+    // Assignment
+    // -----------------------------------------------------------------
+
+    fn assign(&mut self, fr: &mut Frame<'a>, target: &'a Target, v: Val, st: &mut State, span: Span) {
+        match target {
+            Target::Name(n, _) => {
+                let prev = st.vars.get(n.as_str()).cloned();
+                let mut v = v;
+                if let Some(p) = &prev {
+                    // Keep declaration facts (element size, integer type).
+                    if v.elem.is_none() {
+                        v.elem = p.elem;
+                    }
+                    if p.int_type.is_some() {
+                        v.int_type = p.int_type;
+                    }
+                }
+                v.init = Init::Yes;
+                st.vars.insert(Rc::from(n.as_str()), v);
+            }
+            Target::Tuple(parts, _) => {
+                for p in parts {
+                    let mut pv = v.clone();
+                    pv.konst = None;
+                    self.assign(fr, p, pv, st, span);
+                }
+            }
+            Target::Attr(base, _, _) | Target::Index(base, _, _) => {
+                if let Target::Index(b, idx, s) = target {
+                    let iv = self.eval(fr, idx, st);
+                    let bv = self.eval(fr, b, st);
+                    if self.lang.is_c_family() {
+                        self.check_index(fr, &bv, &iv, *s, true);
+                        self.c_index_store(b, &iv, &v, st);
+                    }
+                } else {
+                    let bv = self.eval(fr, base, st);
+                    let _ = bv;
+                }
+                self.store_into(base, &v, st);
+            }
+            Target::Deref(p, s) => {
+                let pv = self.eval(fr, p, st);
+                if self.lang.is_c_family() {
+                    self.check_deref(&pv, *s);
+                }
+                self.store_into(p, &v, st);
+            }
+            Target::Other(e, _) => {
+                self.eval(fr, e, st);
+            }
+        }
+    }
+
+    /// A value stored into part of a variable (field, element, pointee):
+    /// the variable's taint grows; its other facts stay.
+    fn store_into(&mut self, base: &Expr, v: &Val, st: &mut State) {
+        let Some(root) = base.root_var() else {
+            return;
+        };
+        if let Some(cur) = st.vars.get_mut(root) {
+            cur.taint = taint_union(&cur.taint, &v.taint);
+            if cur.init != Init::Yes && !cur.is_array {
+                cur.init = Init::Yes;
+            }
+            if !cur.is_array {
+                cur.konst = None;
+            }
+            // A pointer stored somewhere else escapes this frame.
+            if let Mem::Alloc { site, .. } = v.mem {
+                escape(st, site);
+            }
+        } else if v.taint.is_some() {
+            let mut nv = self.lookup(root, st);
+            nv.taint = taint_union(&nv.taint, &v.taint);
+            st.vars.insert(Rc::from(root), nv);
+        } else if let Mem::Alloc { site, .. } = v.mem {
+            escape(st, site);
+        }
+    }
+
+    fn eval_target_read(&mut self, fr: &mut Frame<'a>, t: &'a Target, st: &mut State) -> Val {
+        match t {
+            Target::Name(n, _) => self.lookup(n, st),
+            Target::Attr(b, _, _) => self.eval(fr, b, st),
+            Target::Index(b, _, _) => self.eval(fr, b, st),
+            Target::Deref(p, _) => self.eval(fr, p, st),
+            _ => Val::default(),
+        }
+    }
+
+    // -----------------------------------------------------------------
+    // Expressions
+    // -----------------------------------------------------------------
+
+    fn lookup(&self, name: &str, st: &State) -> Val {
+        if let Some(v) = st.vars.get(name) {
+            return v.clone();
+        }
+        if let Some(v) = self.constants.get(name) {
+            return v.clone();
+        }
+        if self.lang.is_c_family()
+            && let Some(v) = cfamily::well_known_constant(name)
+        {
+            return Val::konst(Lit::Int(v));
+        }
+        Val::default()
+    }
+
+    pub(crate) fn resolve(&self, dotted: &str) -> String {
+        let (head, rest) = match dotted.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (dotted, None),
+        };
+        match (self.imports.get(head), rest) {
+            (Some(full), Some(rest)) => format!("{full}.{rest}"),
+            (Some(full), None) => full.clone(),
+            (None, _) => dotted.to_string(),
+        }
+    }
+
+    fn attr_source(&self, e: &Expr) -> Option<Val> {
+        if self.sources.attrs.is_empty() {
+            return None;
+        }
+        let dotted = lenient_dotted(e)?;
+        let full = self.resolve(&dotted);
+        for (p, bits) in &self.sources.attrs {
+            if p.matches(&full) {
+                return Some(Val::tainted(Taint {
+                    labels: *bits,
+                    sanitized: 0,
+                    source: Rc::from(full.as_str()),
+                    span: e.span(),
+                }));
+            }
+        }
+        None
+    }
+
+    fn eval(&mut self, fr: &mut Frame<'a>, e: &'a Expr, st: &mut State) -> Val {
+        match e {
+            Expr::Lit(l, _) => Val::konst(l.clone()),
+            Expr::Name(n, span) => {
+                if let Some(v) = self.attr_source(e) {
+                    return v;
+                }
+                let v = self.lookup(n, st);
+                if self.lang.is_c_family()
+                    && let Init::No(_) = v.init
+                {
+                    self.checker_hit(CheckerKind::Uninitialized, *span, n, None);
+                    // Report once per variable.
+                    if let Some(var) = st.vars.get_mut(n.as_str()) {
+                        var.init = Init::Yes;
+                    }
+                }
+                v
+            }
+            Expr::Attr(base, _, _) => {
+                if let Some(v) = self.attr_source(e) {
+                    return v;
+                }
+                let bv = self.eval(fr, base, st);
+                Val {
+                    taint: bv.taint,
+                    ..Val::default()
+                }
+            }
+            Expr::Index(base, idx, span) => {
+                if let Some(v) = self.attr_source(base) {
+                    self.eval(fr, idx, st);
+                    return v;
+                }
+                let bv = self.eval(fr, base, st);
+                let iv = self.eval(fr, idx, st);
+                if self.lang.is_c_family() {
+                    self.check_index(fr, &bv, &iv, *span, false);
+                    let mut out = Val {
+                        taint: bv.taint.clone(),
+                        ..Val::default()
+                    };
+                    if let Some(Lit::Str(s)) = &bv.konst
+                        && let Some(i) = iv.int()
+                        && i >= 0
+                    {
+                        let c = s.as_bytes().get(i as usize).copied().unwrap_or(0);
+                        out = Val::konst(Lit::Int(c as i64));
+                    }
+                    return out;
+                }
+                let mut out = Val {
+                    taint: bv.taint.clone(),
+                    ..Val::default()
+                };
+                // Constant containers indexed by constants stay constant.
+                if let (Some(Lit::Str(s)), Some(i)) = (&bv.konst, iv.int())
+                    && i >= 0
+                    && let Some(ch) = s.chars().nth(i as usize)
+                {
+                    out.konst = Some(Lit::Str(ch.to_string()));
+                }
+                out
+            }
+            Expr::Binary(op, l, r, span) => {
+                if matches!(op, BinOp::And | BinOp::Or) {
+                    let lv = self.eval(fr, l, st);
+                    // The right side runs only when the left allows it.
+                    let mut rs = st.clone();
+                    self.refine(l, *op == BinOp::And, &mut rs);
+                    let rv = self.eval(fr, r, &mut rs);
+                    *st = st.join(&rs);
+                    return logic(*op, &lv, &rv);
+                }
+                let lv = self.eval(fr, l, st);
+                let rv = self.eval(fr, r, st);
+                self.binary(fr, *op, &lv, &rv, *span, None, st)
+            }
+            Expr::Unary(op, inner, span) => {
+                if *op == UnOp::AddrOf {
+                    // `&x` may be written through: x counts as initialized.
+                    if let Some(v) = inner.root_var()
+                        && let Some(var) = st.vars.get_mut(v)
+                    {
+                        var.init = Init::Yes;
+                    } else if !matches!(inner.as_ref(), Expr::Name(..)) {
+                        self.eval(fr, inner, st);
+                    }
+                    let base = inner.as_var().map(|v| self.lookup(v, st));
+                    return Val {
+                        mem: Mem::NonNull,
+                        cap: base.as_ref().and_then(|b| if b.is_array { b.cap } else { b.elem }),
+                        taint: base.and_then(|b| b.taint),
+                        ..Val::default()
+                    };
+                }
+                let v = self.eval(fr, inner, st);
+                match op {
+                    UnOp::Deref => {
+                        if self.lang.is_c_family() {
+                            self.check_deref(&v, *span);
+                        }
+                        Val {
+                            taint: v.taint,
+                            ..Val::default()
+                        }
+                    }
+                    UnOp::Not => match v.truth() {
+                        Some(b) => Val::konst(Lit::Bool(!b)),
+                        None => Val {
+                            taint: v.taint,
+                            ..Val::default()
+                        },
+                    },
+                    UnOp::Neg => match v.konst {
+                        Some(Lit::Int(i)) => Val::konst(Lit::Int(i.wrapping_neg())),
+                        Some(Lit::Float(f)) => Val::konst(Lit::Float(-f)),
+                        _ => Val {
+                            taint: v.taint,
+                            int_type: v.int_type,
+                            ..Val::default()
+                        },
+                    },
+                    _ => Val {
+                        taint: v.taint,
+                        ..Val::default()
+                    },
+                }
+            }
+            Expr::Format(parts, _) | Expr::Collection(parts, _) | Expr::Other(parts, _) => {
+                let mut taint = None;
+                let mut all_const = true;
+                let mut text = String::new();
+                for p in parts {
+                    let v = self.eval(fr, p, st);
+                    taint = taint_union(&taint, &v.taint);
+                    match &v.konst {
+                        Some(Lit::Str(s)) => text.push_str(s),
+                        Some(Lit::Int(i)) => text.push_str(&i.to_string()),
+                        _ => all_const = false,
+                    }
+                }
+                let mut out = Val {
+                    taint,
+                    ..Val::default()
+                };
+                if let Expr::Format(..) = e
+                    && all_const
+                {
+                    out.konst = Some(Lit::Str(text));
+                }
+                if let Expr::Collection(..) = e {
+                    out.mem = Mem::NonNull;
+                }
+                out
+            }
+            Expr::Cond(c, a, b, _) => {
+                let cv = self.eval(fr, c, st);
+                match cv.truth() {
+                    Some(true) => self.eval(fr, a, st),
+                    Some(false) => self.eval(fr, b, st),
+                    None => {
+                        let mut sa = st.clone();
+                        self.refine(c, true, &mut sa);
+                        let va = self.eval(fr, a, &mut sa);
+                        let mut sb = st.clone();
+                        self.refine(c, false, &mut sb);
+                        let vb = self.eval(fr, b, &mut sb);
+                        *st = sa.join(&sb);
+                        va.join(&vb)
+                    }
+                }
+            }
+            Expr::SizeOf(t, _) => match self.sizeof(t, st) {
+                Some(n) => Val::konst(Lit::Int(n)),
+                None => Val::default(),
+            },
+            Expr::Cast(ty, inner, _) => {
+                let mut v = self.eval(fr, inner, st);
+                if ty.pointer_depth > 0 {
+                    if let Some(sz) = cfamily::type_size(&ty.base) {
+                        v.elem = Some(sz);
+                    }
+                } else if let Some(it) = cfamily::int_type(&ty.base) {
+                    v.int_type = Some(it);
+                }
+                v
+            }
+            Expr::New(ty, count, args, span) => {
+                for a in args {
+                    self.eval(fr, a, st);
+                }
+                let n = match count {
+                    Some(c) => self.eval(fr, c, st),
+                    None => Val::konst(Lit::Int(1)),
+                };
+                let elem = cfamily::type_size(&ty.base);
+                fr.local_allocs.insert(*span);
+                Val {
+                    mem: Mem::Alloc {
+                        site: *span,
+                        checked: true,
+                        heap: true,
+                    },
+                    cap: match (n.int(), elem) {
+                        (Some(n), Some(e)) => Some(n.saturating_mul(e)),
+                        _ => None,
+                    },
+                    elem,
+                    ..Val::default()
+                }
+            }
+            Expr::Call(c) => self.call(fr, c, st),
+        }
+    }
+
+    fn sizeof(&self, t: &str, st: &State) -> Option<i64> {
+        if let Some(var) = t.strip_prefix("var:") {
+            let v = self.lookup(var, st);
+            if v.is_array {
+                return v.cap;
+            }
+            return v.elem.map(|_| 8).or(Some(8)).filter(|_| v.mem != Mem::Unknown || v.elem.is_some());
+        }
+        if t.starts_with("expr:") {
+            return None;
+        }
+        if t.ends_with('*') {
+            return Some(8);
+        }
+        cfamily::type_size(t)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn binary(
+        &mut self,
+        _fr: &mut Frame<'a>,
+        op: BinOp,
+        l: &Val,
+        r: &Val,
+        span: Span,
+        target: Option<&Target>,
+        _st: &mut State,
+    ) -> Val {
+        let taint = taint_union(&l.taint, &r.taint);
+        let mut out = Val {
+            taint,
+            int_type: l.int_type.or(r.int_type),
+            ..Val::default()
+        };
+        if self.lang.is_c_family() {
+            self.arith_checks(op, l, r, span, target);
+        }
+        // Constant folding.
+        let folded = match (&l.konst, &r.konst) {
+            (Some(a), Some(b)) => fold(op, a, b),
+            _ => None,
+        };
+        if let Some(f) = folded {
+            let keep = out.int_type;
+            out = Val {
+                taint: out.taint,
+                ..Val::konst(f)
+            };
+            out.int_type = keep;
+            return out;
+        }
+        // Pointer arithmetic keeps the buffer.
+        if matches!(op, BinOp::Add | BinOp::Sub) && l.cap.is_some() && self.lang.is_c_family() {
+            out.cap = match r.int() {
+                Some(k) if op == BinOp::Add => l.cap.map(|c| c - k * l.elem.unwrap_or(1)),
+                _ => None,
+            };
+            out.elem = l.elem;
+            out.mem = l.mem;
+        }
+        // Interval arithmetic for + - * with constants.
+        if let (Some((a, b)), Some((c, d))) = (l.range, r.range) {
+            out.range = match op {
+                BinOp::Add => Some((a.saturating_add(c), b.saturating_add(d))),
+                BinOp::Sub => Some((a.saturating_sub(d), b.saturating_sub(c))),
+                BinOp::Mul if a >= 0 && c >= 0 => Some((a.saturating_mul(c), b.saturating_mul(d))),
+                _ => None,
+            };
+        }
+        if op.is_comparison() {
+            out.int_type = None;
+            if let (Some((a, b)), Some((c, d))) = (l.range, r.range) {
+                let decided = match op {
+                    BinOp::Lt if b < c => Some(true),
+                    BinOp::Lt if a >= d => Some(false),
+                    BinOp::Le if b <= c => Some(true),
+                    BinOp::Le if a > d => Some(false),
+                    BinOp::Gt if a > d => Some(true),
+                    BinOp::Gt if b <= c => Some(false),
+                    BinOp::Ge if a >= d => Some(true),
+                    BinOp::Ge if b < c => Some(false),
+                    _ => None,
+                };
+                if let Some(d) = decided {
+                    out.konst = Some(Lit::Bool(d));
+                    out.range = Some((d as i64, d as i64));
+                }
+            }
+            // Comparing untrusted data yields a boolean, not data.
+            if matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::In | BinOp::NotIn | BinOp::Is | BinOp::IsNot) {
+                out.taint = None;
+            }
+        }
+        out
+    }
+
+    // -----------------------------------------------------------------
+    // Calls
+    // -----------------------------------------------------------------
+
+    fn call(&mut self, fr: &mut Frame<'a>, c: &'a Call, st: &mut State) -> Val {
+        // Receiver of a method call.
+        let recv = match &c.callee {
+            Expr::Attr(base, _, _) => Some(self.eval(fr, base, st)),
+            _ => None,
+        };
+        let mut args = Vec::with_capacity(c.args.len());
+        for a in &c.args {
+            args.push(self.eval(fr, a, st));
+        }
+        let mut kwargs = Vec::with_capacity(c.kwargs.len());
+        for (k, v) in &c.kwargs {
+            let val = self.eval(fr, v, st);
+            self.check_kwarg_assign_rules(k, &val, v.span());
+            kwargs.push((k.as_str(), val));
+        }
+        let name: String = match &c.name {
+            Some(n) => n.clone(),
+            None => lenient_dotted(&c.callee)
+                .map(|d| self.resolve(&d))
+                .unwrap_or_default(),
+        };
+        let ctx = CallCtx {
+            call: c,
+            name: &name,
+            recv: recv.as_ref(),
+            args: &args,
+            kwargs: &kwargs,
+        };
+        self.match_call_rules(fr, &ctx);
+
+        let mut result: Option<Val> = None;
+        if self.lang.is_c_family() {
+            result = self.c_call(fr, &ctx, st);
+        }
+
+        // Local functions: follow them with the caller's values.
+        if result.is_none()
+            && let Some(fidx) = self.resolve_local(&name)
+        {
+            result = Some(self.call_local(fr, fidx, c, &args, &kwargs, recv.as_ref(), st));
+        }
+
+        let mut v = match result {
+            Some(v) => v,
+            None => {
+                // Unknown function: its result depends on its inputs.
+                let mut taint = recv.as_ref().and_then(|r| r.taint.clone());
+                for a in &args {
+                    taint = taint_union(&taint, &a.taint);
+                }
+                for (_, a) in &kwargs {
+                    taint = taint_union(&taint, &a.taint);
+                }
+                let mut v = Val {
+                    taint,
+                    ..Val::default()
+                };
+                if self.lang == Language::Python {
+                    v.konst = python_pure_call(&name, recv.as_ref(), &args);
+                }
+                v
+            }
+        };
+
+        // Sources.
+        for (p, bits) in &self.sources.calls {
+            if p.matches(&name) {
+                v.taint = taint_union(
+                    &v.taint,
+                    &Some(Rc::new(Taint {
+                        labels: *bits,
+                        sanitized: 0,
+                        source: Rc::from(format!("{name}()").as_str()),
+                        span: c.span,
+                    })),
+                );
+                v.konst = None;
+                break;
+            }
+        }
+        for (p, from, to, bits) in &self.sources.out_args {
+            if p.matches(&name) {
+                let last = to.unwrap_or(usize::MAX).min(c.args.len().saturating_sub(1));
+                for i in *from..=last {
+                    if let Some(a) = c.args.get(i) {
+                        self.taint_out_arg(a, *bits, &name, c.span, st);
+                    }
+                }
+            }
+        }
+        // Sanitizers.
+        if v.taint.is_some() {
+            if crate::rules::any_matches(&self.sources.universal_sanitizers, &name) {
+                v.taint = None;
+            } else {
+                let bits = self.sanitizers.bits_for_call(&name);
+                if bits != 0
+                    && let Some(t) = &v.taint
+                {
+                    let mut t2 = (**t).clone();
+                    t2.sanitized |= bits;
+                    v.taint = Some(Rc::new(t2));
+                }
+            }
+        }
+        v
+    }
+
+    fn taint_out_arg(&mut self, a: &Expr, bits: u16, name: &str, span: Span, st: &mut State) {
+        let root = match a {
+            Expr::Unary(UnOp::AddrOf, inner, _) => inner.root_var(),
+            other => other.root_var().or_else(|| match other {
+                Expr::Binary(_, l, _, _) => l.root_var(),
+                _ => None,
+            }),
+        };
+        if let Some(r) = root {
+            let mut v = self.lookup(r, st);
+            v.taint = taint_union(
+                &v.taint,
+                &Some(Rc::new(Taint {
+                    labels: bits,
+                    sanitized: 0,
+                    source: Rc::from(format!("{name}()").as_str()),
+                    span,
+                })),
+            );
+            v.konst = None;
+            v.range = None;
+            v.checks = 0;
+            v.init = Init::Yes;
+            if v.is_array {
+                v.strlen = v.cap.map(|c| c - 1);
+            }
+            st.vars.insert(Rc::from(r), v);
+        }
+    }
+
+    fn resolve_local(&self, name: &str) -> Option<usize> {
+        if name.is_empty() {
+            return None;
+        }
+        let (prefix, last) = match name.rsplit_once('.') {
+            Some((p, l)) => (Some(p), l),
+            None => (None, name),
+        };
+        let cands = self.funcs_by_name.get(last)?;
+        for &i in cands {
+            let f = &self.module.functions[i];
+            let ok = match (prefix, &f.class) {
+                (None, None) => true,
+                (None, Some(_)) => self.lang.is_c_family(),
+                (Some(p), Some(cls)) => is_self(p) || p == cls,
+                (Some(p), None) => is_self(p) && self.lang.is_c_family(),
+            };
+            if ok {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_local(
+        &mut self,
+        fr: &mut Frame<'a>,
+        fidx: usize,
+        c: &'a Call,
+        args: &[Val],
+        kwargs: &[(&str, Val)],
+        recv: Option<&Val>,
+        st: &mut State,
+    ) -> Val {
+        let interesting = |v: &Val| {
+            v.taint.is_some()
+                || !matches!(v.mem, Mem::Unknown | Mem::NonNull)
+                || v.init != Init::Yes
+                || v.konst.is_some()
+                || v.cap.is_some()
+        };
+        let any = args.iter().any(interesting) || kwargs.iter().any(|(_, v)| interesting(v));
+        if !any || fr.depth >= INLINE_DEPTH || self.in_progress.contains(&fidx) {
+            let mut v = self.standalone(fidx);
+            // Even summarized, untrusted arguments flow into the result.
+            for a in args {
+                if a.taint.is_some() && v.taint.is_none() && fr.depth >= INLINE_DEPTH {
+                    v.taint = a.taint.clone();
+                }
+            }
+            return v;
+        }
+        let Some(func) = self.module.functions.get(fidx) else {
+            return Val::default();
+        };
+        let mut callee_st = State::default();
+        let skip_self = func.class.is_some()
+            && func.params.first().is_some_and(|p| is_self(&p.name))
+            && recv.is_some();
+        let params: Vec<&Param> = func.params.iter().skip(usize::from(skip_self)).collect();
+        for (i, p) in params.iter().enumerate() {
+            let mut v = args
+                .get(i)
+                .cloned()
+                .or_else(|| {
+                    kwargs
+                        .iter()
+                        .find(|(k, _)| *k == p.name)
+                        .map(|(_, v)| v.clone())
+                })
+                .unwrap_or_default();
+            let decl = self.declared_val(&p.ty);
+            if v.elem.is_none() {
+                v.elem = decl.elem;
+            }
+            if v.int_type.is_none() {
+                v.int_type = decl.int_type;
+            }
+            v.is_array = false;
+            callee_st.vars.insert(Rc::from(p.name.as_str()), v);
+        }
+        self.in_progress.insert(fidx);
+        let ret = self.exec_function(func, callee_st.clone(), fr.depth + 1);
+        self.in_progress.remove(&fidx);
+        // Frees inside the callee apply to the caller's pointers.
+        if self.lang.is_c_family() {
+            self.apply_callee_frees(func, c, st);
+        }
+        ret
+    }
+
+    /// If a callee frees its pointer parameter unconditionally, the
+    /// caller's argument is freed too.
+    fn apply_callee_frees(&mut self, func: &Function, c: &Call, st: &mut State) {
+        for (i, p) in func.params.iter().enumerate() {
+            if p.ty.pointer_depth == 0 {
+                continue;
+            }
+            let frees = func.body.iter().any(|s| match s {
+                Stmt::Expr(Expr::Call(fc)) => {
+                    fc.name.as_deref().is_some_and(cfamily::is_free_fn)
+                        && fc.args.first().and_then(|a| a.as_var()) == Some(p.name.as_str())
+                }
+                _ => false,
+            });
+            if frees
+                && let Some(arg) = c.args.get(i).and_then(|a| a.as_var())
+            {
+                let v = self.lookup(arg, st);
+                if let Mem::Alloc { site, .. } = v.mem {
+                    mark_freed(st, site, c.span);
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------
+    // Rule checks
+    // -----------------------------------------------------------------
+
+    fn emit(&mut self, hit: Hit) {
+        let key = (hit.rule, hit.span.start_byte, hit.span.end_byte);
+        if self.seen.insert(key) {
+            self.hits.push(hit);
+        }
+    }
+
+    pub(crate) fn checker_hit(&mut self, kind: CheckerKind, span: Span, subject: &str, taint: Option<&Taint>) {
+        let Some(rules) = self.index.checkers.get(&kind) else {
+            return;
+        };
+        for &(ri, sources) in rules {
+            let mut weaker = false;
+            let mut trace = Vec::new();
+            let mut source = String::new();
+            if let Some(t) = taint {
+                if t.labels & sources == 0 {
+                    continue;
+                }
+                weaker = t.labels & sources == category::PARAM;
+                trace.push((t.span, format!("untrusted data from {}", t.source)));
+                source = t.source.to_string();
+            }
+            trace.push((span, subject.to_string()));
+            self.emit(Hit {
+                rule: ri,
+                span,
+                trace: if taint.is_some() { trace } else { Vec::new() },
+                sink: subject.to_string(),
+                source,
+                weaker,
+            });
+        }
+    }
+
+    fn match_call_rules(&mut self, fr: &mut Frame<'a>, ctx: &CallCtx<'_, 'a>) {
+        let last = ctx.name.rsplit('.').next().unwrap_or(ctx.name);
+        let index = self.index;
+        let keyed = index.calls.get(last).map(|v| v.as_slice()).unwrap_or(&[]);
+        for &(ri, which) in keyed.iter().chain(index.wild_calls.iter()) {
+            let rule = &self.rules[ri];
+            match (&rule.matcher, which) {
+                (Matcher::Taint(t), Some(si)) => {
+                    let Some(sink) = t.sinks.get(si) else { continue };
+                    if !crate::rules::any_matches(&sink.calls, ctx.name) {
+                        continue;
+                    }
+                    if !sink.conditions.iter().all(|c| self.condition(c, ctx)) {
+                        continue;
+                    }
+                    if sink.unless.iter().any(|c| self.condition(c, ctx)) {
+                        continue;
+                    }
+                    let mut found: Option<Rc<Taint>> = None;
+                    let mut check = |v: &Val| {
+                        if found.is_some() {
+                            return;
+                        }
+                        if let Some(tt) = &v.taint
+                            && tt.labels & t.sources != 0
+                            && tt.sanitized & t.sanitizers == 0
+                        {
+                            found = Some(tt.clone());
+                        }
+                    };
+                    match &sink.args {
+                        Some(list) => {
+                            for &i in list {
+                                if let Some(v) = ctx.args.get(i) {
+                                    check(v);
+                                }
+                            }
+                        }
+                        None => {
+                            if sink.kwargs.is_empty() || !ctx.args.is_empty() {
+                                for v in ctx.args {
+                                    check(v);
+                                }
+                            }
+                        }
+                    }
+                    for (k, v) in ctx.kwargs {
+                        if sink.kwargs.iter().any(|s| s == k) {
+                            check(v);
+                        }
+                    }
+                    if sink.receiver
+                        && let Some(r) = ctx.recv
+                    {
+                        check(r);
+                    }
+                    if let Some(tt) = found {
+                        let weaker = tt.labels & t.sources == category::PARAM;
+                        self.emit(Hit {
+                            rule: ri,
+                            span: ctx.call.span,
+                            trace: vec![
+                                (tt.span, format!("untrusted data from {}", tt.source)),
+                                (ctx.call.span, format!("reaches {}()", ctx.name)),
+                            ],
+                            sink: ctx.name.to_string(),
+                            source: tt.source.to_string(),
+                            weaker,
+                        });
+                    }
+                }
+                (Matcher::Call(cm), None) => {
+                    if !crate::rules::any_matches(&cm.names, ctx.name) {
+                        continue;
+                    }
+                    if !cm.conditions.iter().all(|c| self.condition(c, ctx)) {
+                        continue;
+                    }
+                    if cm.unless.iter().any(|c| self.condition(c, ctx)) {
+                        continue;
+                    }
+                    if let Some(re) = &cm.context {
+                        let in_target = fr.assign_target.as_deref().is_some_and(|t| re.is_match(t));
+                        let in_func = re.is_match(&fr.func.name);
+                        if !in_target && !in_func {
+                            continue;
+                        }
+                    }
+                    self.emit(Hit {
+                        rule: ri,
+                        span: ctx.call.span,
+                        trace: Vec::new(),
+                        sink: ctx.name.to_string(),
+                        source: String::new(),
+                        weaker: false,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn condition(&self, c: &Condition, ctx: &CallCtx<'_, '_>) -> bool {
+        let (val, expr): (Option<&Val>, Option<&Expr>) = match &c.arg {
+            ArgRef::Pos(i) => (ctx.args.get(*i), ctx.call.args.get(*i)),
+            ArgRef::Kw(k) => (
+                ctx.kwargs.iter().find(|(n, _)| n == k).map(|(_, v)| v),
+                ctx.call.kwarg(k),
+            ),
+        };
+        let Some(val) = val else {
+            return c.or_missing || c.is == Some(Is::Missing);
+        };
+        if let Some(is) = c.is {
+            let ok = match is {
+                Is::Present => true,
+                Is::Missing => false,
+                Is::Truthy => val.truth() == Some(true),
+                Is::Falsy => val.truth() == Some(false),
+                Is::Constant => val.konst.is_some(),
+                Is::NotConstant => val.konst.is_none(),
+                Is::Tainted => val.taint.is_some(),
+                Is::Untainted => val.taint.is_none(),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(re) = &c.matches {
+            let text = match &val.konst {
+                Some(Lit::Str(s)) => Some(s.clone()),
+                Some(Lit::Int(i)) => Some(format!("{i}")),
+                Some(Lit::Bool(b)) => Some(if *b { "True".into() } else { "False".into() }),
+                _ => expr.and_then(lenient_dotted).map(|d| self.resolve(&d)),
+            };
+            match text {
+                Some(t) => return re.is_match(&t),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn check_return_sinks(&mut self, fr: &Frame<'a>, v: &Val, span: Span) {
+        let Some(t) = &v.taint else { return };
+        if self.index.return_sinks.is_empty() || fr.func.decorators.is_empty() {
+            return;
+        }
+        let index = self.index;
+        for &(ri, si) in &index.return_sinks {
+            let Matcher::Taint(tm) = &self.rules[ri].matcher else {
+                continue;
+            };
+            let Some(sink) = tm.sinks.get(si) else { continue };
+            if t.labels & tm.sources == 0 || t.sanitized & tm.sanitizers != 0 {
+                continue;
+            }
+            if !fr
+                .func
+                .decorators
+                .iter()
+                .any(|d| self.decorator_matches(d, &sink.return_from_decorated))
+            {
+                continue;
+            }
+            self.emit(Hit {
+                rule: ri,
+                span,
+                trace: vec![
+                    (t.span, format!("untrusted data from {}", t.source)),
+                    (span, "returned as the HTTP response".into()),
+                ],
+                sink: "return".into(),
+                source: t.source.to_string(),
+                weaker: t.labels & tm.sources == category::PARAM,
+            });
+        }
+    }
+
+    fn check_assign_rules(&mut self, target: &Target, v: &Val, span: Span) {
+        if self.index.assigns.is_empty() {
+            return;
+        }
+        let Some(Lit::Str(s)) = &v.konst else { return };
+        let name = match target {
+            Target::Name(n, _) => n.clone(),
+            Target::Attr(_, f, _) => f.clone(),
+            Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => k.clone(),
+            _ => return,
+        };
+        self.assign_hit(&name, s, span);
+    }
+
+    fn check_kwarg_assign_rules(&mut self, key: &str, v: &Val, span: Span) {
+        if self.index.assigns.is_empty() {
+            return;
+        }
+        if let Some(Lit::Str(s)) = &v.konst {
+            self.assign_hit(key, s, span);
+        }
+    }
+
+    fn assign_hit(&mut self, name: &str, value: &str, span: Span) {
+        let index = self.index;
+        for &ri in &index.assigns {
+            let Matcher::Assign(am) = &self.rules[ri].matcher else {
+                continue;
+            };
+            if value.chars().count() < am.min_length || !am.target.is_match(name) {
+                continue;
+            }
+            if am.ignore_values.as_ref().is_some_and(|re| re.is_match(value)) {
+                continue;
+            }
+            self.emit(Hit {
+                rule: ri,
+                span,
+                trace: Vec::new(),
+                sink: name.to_string(),
+                source: String::new(),
+                weaker: false,
+            });
+        }
+    }
+
+    // -----------------------------------------------------------------
+    // Refinement on branch conditions
+    // -----------------------------------------------------------------
+
+    fn refine(&mut self, cond: &Expr, truth: bool, st: &mut State) {
+        match cond {
+            Expr::Unary(UnOp::Not, inner, _) => self.refine(inner, !truth, st),
+            Expr::Binary(BinOp::And, l, r, _) if truth => {
+                self.refine(l, true, st);
+                self.refine(r, true, st);
+            }
+            Expr::Binary(BinOp::Or, l, r, _) if !truth => {
+                self.refine(l, false, st);
+                self.refine(r, false, st);
+            }
+            Expr::Binary(op, l, r, _) if op.is_comparison() => {
+                let op = if truth { *op } else { op.negated() };
+                let lv = self.peek(l, st);
+                let rv = self.peek(r, st);
+                if let Some(var) = refinable(l) {
+                    self.refine_cmp(var, l, op, &rv, st);
+                }
+                if let Some(var) = refinable(r) {
+                    self.refine_cmp(var, r, op.flipped(), &lv, st);
+                }
+            }
+            Expr::Call(c) => {
+                let name = c.name.clone().unwrap_or_default();
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                if truth && is_validator(last) {
+                    // A passed validation cleans what it looked at.
+                    let mut roots = Vec::new();
+                    if let Expr::Attr(base, _, _) = &c.callee {
+                        collect_roots(base, &mut roots);
+                    }
+                    for a in &c.args {
+                        collect_roots(a, &mut roots);
+                    }
+                    if last == "startswith" || last == "is_relative_to" {
+                        // Path containment: only the receiver is checked.
+                        roots.clear();
+                        if let Expr::Attr(base, _, _) = &c.callee {
+                            collect_roots(base, &mut roots);
+                        }
+                    }
+                    for r in roots {
+                        if let Some(v) = st.vars.get_mut(r.as_str()) {
+                            v.taint = None;
+                        }
+                    }
+                }
+            }
+            Expr::Name(..) | Expr::Cast(..) | Expr::Attr(..) => {
+                if let Some(var) = refinable(cond) {
+                    let zero = Val::konst(Lit::Int(0));
+                    let op = if truth { BinOp::Ne } else { BinOp::Eq };
+                    self.refine_cmp(var, cond, op, &zero, st);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Evaluate without side effects or findings (for refinement).
+    fn peek(&self, e: &Expr, st: &State) -> Val {
+        match e {
+            Expr::Lit(l, _) => Val::konst(l.clone()),
+            Expr::Name(n, _) => self.lookup(n, st),
+            Expr::Cast(_, inner, _) => self.peek(inner, st),
+            Expr::Unary(UnOp::Neg, inner, _) => match self.peek(inner, st).int() {
+                Some(i) => Val::konst(Lit::Int(-i)),
+                None => Val::default(),
+            },
+            Expr::Binary(op, l, r, _) => {
+                let (a, b) = (self.peek(l, st), self.peek(r, st));
+                match (&a.konst, &b.konst) {
+                    (Some(x), Some(y)) => fold(*op, x, y).map(Val::konst).unwrap_or_default(),
+                    _ => Val::default(),
+                }
+            }
+            Expr::Call(c) => {
+                // `(long)sqrt((double)INT_MAX)` and similar bounds.
+                let last = c.name.as_deref().unwrap_or("");
+                if last == "sqrt"
+                    && let Some(a) = c.args.first()
+                    && let Some(v) = self.peek(a, st).int()
+                {
+                    return Val::konst(Lit::Int((v as f64).sqrt() as i64));
+                }
+                Val::default()
+            }
+            Expr::SizeOf(t, _) => self.sizeof(t, st).map(|n| Val::konst(Lit::Int(n))).unwrap_or_default(),
+            Expr::Collection(parts, _) => {
+                // A literal collection of constants: membership makes constant.
+                if parts.iter().all(|p| matches!(p, Expr::Lit(..))) {
+                    Val {
+                        konst: Some(Lit::Str(String::new())),
+                        ..Val::default()
+                    }
+                } else {
+                    Val::default()
+                }
+            }
+            _ => Val::default(),
+        }
+    }
+
+    fn refine_cmp(&mut self, var: &str, var_expr: &Expr, op: BinOp, other: &Val, st: &mut State) {
+        let mut v = self.lookup(var, st);
+        let through_abs = matches!(var_expr, Expr::Call(_))
+            || matches!(var_expr, Expr::Cast(_, inner, _) if matches!(inner.as_ref(), Expr::Call(_)));
+        let k = other.int().or(match other.konst {
+            Some(Lit::Float(f)) => Some(if f > 0.0 { 1 } else if f < 0.0 { -1 } else { 0 }),
+            _ => None,
+        });
+        let is_null = matches!(other.konst, Some(Lit::Null)) || k == Some(0);
+        let other_known = other.konst.is_some() || other.range.is_some();
+        if through_abs {
+            match op {
+                BinOp::Gt | BinOp::Ne if k.is_some_and(|k| k >= 0) => v.checks |= CHECK_NONZERO,
+                BinOp::Ge if k.is_some_and(|k| k > 0) => v.checks |= CHECK_NONZERO,
+                BinOp::Lt | BinOp::Le => v.checks |= CHECK_UPPER | CHECK_LOWER,
+                _ => {}
+            }
+            st.vars.insert(Rc::from(var), v);
+            return;
+        }
+        match op {
+            BinOp::Lt | BinOp::Le => {
+                v.checks |= CHECK_UPPER;
+                if let Some(k) = k {
+                    let hi = if op == BinOp::Lt { k - 1 } else { k };
+                    let (lo, h) = v.range.unwrap_or((i64::MIN, i64::MAX));
+                    v.range = Some((lo, h.min(hi)));
+                    if k <= 0 && op == BinOp::Lt {
+                        v.checks |= CHECK_NONZERO;
+                    }
+                }
+            }
+            BinOp::Gt | BinOp::Ge => {
+                v.checks |= CHECK_LOWER;
+                if let Some(k) = k {
+                    let lo = if op == BinOp::Gt { k + 1 } else { k };
+                    let (l, h) = v.range.unwrap_or((i64::MIN, i64::MAX));
+                    v.range = Some((l.max(lo), h));
+                    if lo > 0 {
+                        v.checks |= CHECK_NONZERO;
+                    }
+                }
+            }
+            BinOp::Ne | BinOp::IsNot => {
+                if is_null {
+                    v.checks |= CHECK_NONZERO;
+                    v.mem = match v.mem {
+                        Mem::Alloc { site, heap, .. } => Mem::Alloc {
+                            site,
+                            heap,
+                            checked: true,
+                        },
+                        Mem::Null => Mem::Unknown,
+                        m => m,
+                    };
+                }
+            }
+            BinOp::Eq | BinOp::Is => {
+                if is_null && self.lang.is_c_family() {
+                    v.mem = match v.mem {
+                        Mem::Freed { .. } | Mem::MaybeFreed { .. } => v.mem,
+                        _ => Mem::Null,
+                    };
+                    v.konst = Some(Lit::Int(0));
+                    v.range = Some((0, 0));
+                    v.taint = None;
+                } else if other.konst.is_some() && other.taint.is_none() {
+                    // Equal to a constant: the value is that constant.
+                    v.konst = other.konst.clone();
+                    v.taint = None;
+                    v.range = other.range;
+                    v.checks |= CHECK_UPPER | CHECK_LOWER;
+                }
+            }
+            BinOp::In => {
+                if other_known || other.konst.is_some() {
+                    v.taint = None;
+                }
+            }
+            _ => {}
+        }
+        st.vars.insert(Rc::from(var), v);
+    }
+
+    fn declared_val(&self, ty: &CType) -> Val {
+        let mut v = Val::default();
+        if !self.lang.is_c_family() {
+            return v;
+        }
+        let base_size = cfamily::type_size(&ty.base);
+        if ty.is_array {
+            v.is_array = true;
+            v.mem = Mem::NonNull;
+            v.elem = if ty.pointer_depth > 0 { Some(8) } else { base_size };
+        } else if ty.pointer_depth > 0 {
+            v.elem = if ty.pointer_depth > 1 { Some(8) } else { base_size };
+        } else {
+            v.int_type = cfamily::int_type(&ty.base);
+        }
+        v
+    }
+}
+
+/// Inputs of one call, evaluated.
+pub(crate) struct CallCtx<'c, 'a> {
+    pub call: &'a Call,
+    pub name: &'c str,
+    pub recv: Option<&'c Val>,
+    pub args: &'c [Val],
+    pub kwargs: &'c [(&'c str, Val)],
+}
+
+fn logic(op: BinOp, l: &Val, r: &Val) -> Val {
+    let taint = taint_union(&l.taint, &r.taint);
+    let konst = match (op, l.truth(), r.truth()) {
+        (BinOp::And, Some(false), _) => Some(Lit::Bool(false)),
+        (BinOp::And, Some(true), Some(b)) => Some(Lit::Bool(b)),
+        (BinOp::Or, Some(true), _) => Some(Lit::Bool(true)),
+        (BinOp::Or, Some(false), Some(b)) => Some(Lit::Bool(b)),
+        _ => None,
+    };
+    Val {
+        taint,
+        konst,
+        ..Val::default()
+    }
+}
+
+fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
+    use Lit::*;
+    let as_int = |l: &Lit| match l {
+        Int(i) => Some(*i),
+        Bool(b) => Some(*b as i64),
+        _ => None,
+    };
+    match (a, b) {
+        (Str(x), Str(y)) => match op {
+            BinOp::Add => Some(Str(format!("{x}{y}"))),
+            BinOp::Eq => Some(Bool(x == y)),
+            BinOp::Ne => Some(Bool(x != y)),
+            BinOp::In => Some(Bool(y.contains(x.as_str()))),
+            BinOp::NotIn => Some(Bool(!y.contains(x.as_str()))),
+            _ => None,
+        },
+        (Str(x), Int(n)) | (Int(n), Str(x)) if op == BinOp::Mul => {
+            if *n >= 0 && *n < 4096 && x.len() < 4096 {
+                Some(Str(x.repeat(*n as usize)))
+            } else {
+                None
+            }
+        }
+        (Str(x), _) if op == BinOp::Mod => Some(Str(x.clone())).filter(|_| false),
+        (Null, Null) => match op {
+            BinOp::Eq | BinOp::Is => Some(Bool(true)),
+            BinOp::Ne | BinOp::IsNot => Some(Bool(false)),
+            _ => None,
+        },
+        (Float(x), Float(y)) => fold_float(op, *x, *y),
+        (Float(x), other) => as_int(other).and_then(|y| fold_float(op, *x, y as f64)),
+        (other, Float(y)) => as_int(other).and_then(|x| fold_float(op, x as f64, *y)),
+        _ => {
+            let (x, y) = (as_int(a)?, as_int(b)?);
+            Some(match op {
+                BinOp::Add => Int(x.checked_add(y)?),
+                BinOp::Sub => Int(x.checked_sub(y)?),
+                BinOp::Mul => Int(x.checked_mul(y)?),
+                BinOp::Div => Int(x.checked_div(y)?),
+                BinOp::Mod => Int(x.checked_rem(y)?),
+                BinOp::Shl => Int(x.checked_shl(u32::try_from(y).ok()?)?),
+                BinOp::Shr => Int(x.checked_shr(u32::try_from(y).ok()?)?),
+                BinOp::BitAnd => Int(x & y),
+                BinOp::BitOr => Int(x | y),
+                BinOp::BitXor => Int(x ^ y),
+                BinOp::Eq | BinOp::Is => Bool(x == y),
+                BinOp::Ne | BinOp::IsNot => Bool(x != y),
+                BinOp::Lt => Bool(x < y),
+                BinOp::Le => Bool(x <= y),
+                BinOp::Gt => Bool(x > y),
+                BinOp::Ge => Bool(x >= y),
+                _ => return None,
+            })
+        }
+    }
+}
+
+fn fold_float(op: BinOp, x: f64, y: f64) -> Option<Lit> {
+    Some(match op {
+        BinOp::Add => Lit::Float(x + y),
+        BinOp::Sub => Lit::Float(x - y),
+        BinOp::Mul => Lit::Float(x * y),
+        BinOp::Div if y != 0.0 => Lit::Float(x / y),
+        BinOp::Eq => Lit::Bool(x == y),
+        BinOp::Ne => Lit::Bool(x != y),
+        BinOp::Lt => Lit::Bool(x < y),
+        BinOp::Le => Lit::Bool(x <= y),
+        BinOp::Gt => Lit::Bool(x > y),
+        BinOp::Ge => Lit::Bool(x >= y),
+        _ => return None,
+    })
+}
+
+/// Python builtins whose result is constant when their inputs are.
+fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit> {
+    let all_const = args.iter().all(|a| a.konst.is_some());
+    if !all_const {
+        return None;
+    }
+    let last = name.rsplit('.').next().unwrap_or(name);
+    match (last, recv.and_then(|r| r.konst.as_ref())) {
+        ("join" | "format" | "strip" | "lower" | "upper" | "replace", Some(Lit::Str(s))) => {
+            // Exact value is not needed by rules, only constancy.
+            Some(Lit::Str(s.clone()))
+        }
+        ("str", None) => args.first().and_then(|a| match &a.konst {
+            Some(Lit::Str(s)) => Some(Lit::Str(s.clone())),
+            Some(Lit::Int(i)) => Some(Lit::Str(i.to_string())),
+            _ => None,
+        }),
+        ("int", None) => args.first().and_then(|a| match &a.konst {
+            Some(Lit::Int(i)) => Some(Lit::Int(*i)),
+            Some(Lit::Str(s)) => s.trim().parse().ok().map(Lit::Int),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Calls that, when true, show their arguments are safe to use.
+fn is_validator(last: &str) -> bool {
+    matches!(
+        last,
+        "isdigit"
+            | "isdecimal"
+            | "isnumeric"
+            | "isalnum"
+            | "isalpha"
+            | "isidentifier"
+            | "fullmatch"
+            | "match"
+            | "isinstance"
+            | "startswith"
+            | "is_relative_to"
+            | "is_safe_url"
+            | "url_has_allowed_host_and_scheme"
+            | "validate"
+            | "is_valid"
+    )
+}
+
+fn collect_roots(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Name(n, _) => out.push(n.clone()),
+        Expr::Call(c) => {
+            if let Expr::Attr(b, _, _) = &c.callee {
+                collect_roots(b, out);
+            }
+            for a in &c.args {
+                collect_roots(a, out);
+            }
+        }
+        Expr::Attr(b, _, _) | Expr::Cast(_, b, _) => collect_roots(b, out),
+        _ => {}
+    }
+}
+
+/// The variable a comparison operand constrains: `x`, `(long)x`, `abs(x)`.
+fn refinable(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n, _) => Some(n),
+        Expr::Cast(_, inner, _) => refinable(inner),
+        Expr::Call(c)
+            if matches!(
+                c.name.as_deref(),
+                Some("abs" | "labs" | "llabs" | "fabs" | "fabsf" | "fabsl" | "imaxabs")
+            ) =>
+        {
+            c.args.first().and_then(refinable)
+        }
+        _ => None,
+    }
+}
+
+/// Dotted name of an expression, naming calls and subscripts in the chain:
+/// `sqlite3.connect().execute`, `request.args[].get`.
+pub(crate) fn lenient_dotted(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n, _) => Some(n.clone()),
+        Expr::Attr(base, attr, _) => match base.as_ref() {
+            Expr::Unary(UnOp::Deref, inner, _) => lenient_dotted(inner).map(|b| format!("{b}.{attr}")),
+            other => lenient_dotted(other).map(|b| format!("{b}.{attr}")),
+        },
+        Expr::Call(c) => c
+            .name
+            .clone()
+            .or_else(|| lenient_dotted(&c.callee))
+            .map(|n| format!("{n}()")),
+        Expr::Index(base, _, _) => lenient_dotted(base).map(|b| format!("{b}[]")),
+        Expr::Cast(_, inner, _) => lenient_dotted(inner),
+        _ => None,
+    }
+}
+
+fn target_name(t: &Target) -> Option<String> {
+    match t {
+        Target::Name(n, _) => Some(n.clone()),
+        Target::Attr(_, f, _) => Some(f.clone()),
+        Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => Some(k.clone()),
+        _ => None,
+    }
+}
+
+fn count_target(t: &Target, counts: &mut HashMap<String, usize>) {
+    match t {
+        Target::Name(n, _) => *counts.entry(n.clone()).or_default() += 1,
+        Target::Tuple(parts, _) => parts.iter().for_each(|p| count_target(p, counts)),
+        _ => {}
+    }
+}
+
+/// After a loop's first pass, intervals that changed are widened to unknown
+/// so the second pass sees every iteration (bounded by the loop condition).
+fn widen(before: &State, after: &State) -> State {
+    let mut out = after.clone();
+    for (k, v) in out.vars.iter_mut() {
+        if let Some(b) = before.vars.get(k)
+            && b.range != v.range
+        {
+            v.range = None;
+            if b.konst != v.konst {
+                v.konst = None;
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn escape(st: &mut State, site: Span) {
+    for v in st.vars.values_mut() {
+        if let Mem::Alloc { site: s, .. } = v.mem
+            && s == site
+        {
+            v.mem = Mem::Unknown;
+        }
+    }
+}
+
+pub(crate) fn mark_freed(st: &mut State, site: Span, at: Span) {
+    for v in st.vars.values_mut() {
+        if let Mem::Alloc { site: s, .. } = v.mem
+            && s == site
+        {
+            v.mem = Mem::Freed { site, at };
+        }
+    }
+}
+
+pub(crate) fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
+    for s in stmts {
+        f(s);
+        match s {
+            Stmt::If { then, els, .. } => {
+                walk_stmts(then, f);
+                walk_stmts(els, f);
+            }
+            Stmt::Loop {
+                init,
+                update,
+                body,
+                els,
+                ..
+            } => {
+                walk_stmts(init, f);
+                walk_stmts(update, f);
+                walk_stmts(body, f);
+                walk_stmts(els, f);
+            }
+            Stmt::Switch { cases, .. } => {
+                for (_, b) in cases {
+                    walk_stmts(b, f);
+                }
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                els,
+                finally,
+                ..
+            } => {
+                walk_stmts(body, f);
+                for h in handlers {
+                    walk_stmts(h, f);
+                }
+                walk_stmts(els, f);
+                walk_stmts(finally, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(crate) fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+    walk_stmts(stmts, &mut |s| match s {
+        Stmt::Expr(e) | Stmt::Return(Some(e), _) | Stmt::Raise(Some(e), _) => walk_expr(e, f),
+        Stmt::Assign { target, value, .. } => {
+            walk_expr(value, f);
+            if let Target::Index(b, i, _) = target {
+                walk_expr(b, f);
+                walk_expr(i, f);
+            }
+        }
+        Stmt::Decl { init: Some(e), .. } => walk_expr(e, f),
+        Stmt::If { cond, .. } => walk_expr(cond, f),
+        Stmt::Loop { cond, bind, .. } => {
+            if let Some(c) = cond {
+                walk_expr(c, f);
+            }
+            if let Some((_, it)) = bind {
+                walk_expr(it, f);
+            }
+        }
+        Stmt::Switch { scrutinee, .. } => walk_expr(scrutinee, f),
+        _ => {}
+    });
+}
+
+pub(crate) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Attr(b, _, _) | Expr::Unary(_, b, _) | Expr::Cast(_, b, _) => walk_expr(b, f),
+        Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) => {
+            walk_expr(a, f);
+            walk_expr(b, f);
+        }
+        Expr::Format(p, _) | Expr::Collection(p, _) | Expr::Other(p, _) => {
+            p.iter().for_each(|x| walk_expr(x, f))
+        }
+        Expr::Cond(a, b, c, _) => {
+            walk_expr(a, f);
+            walk_expr(b, f);
+            walk_expr(c, f);
+        }
+        Expr::Call(c) => {
+            walk_expr(&c.callee, f);
+            c.args.iter().for_each(|x| walk_expr(x, f));
+            c.kwargs.iter().for_each(|(_, x)| walk_expr(x, f));
+        }
+        Expr::New(_, n, args, _) => {
+            if let Some(n) = n {
+                walk_expr(n, f);
+            }
+            args.iter().for_each(|x| walk_expr(x, f));
+        }
+        Expr::Lit(..) | Expr::Name(..) | Expr::SizeOf(..) => {}
+    }
+}

@@ -1,0 +1,83 @@
+//! Per-language lowering from tree-sitter trees to the IR.
+
+pub(crate) mod c;
+pub mod python;
+
+use crate::ir::Module;
+use secguard_core::Language;
+use std::cell::RefCell;
+use tree_sitter::{Node, Parser, Tree};
+
+pub(crate) fn text<'s>(src: &'s str, node: Node) -> &'s str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+fn grammar(language: Language) -> tree_sitter::Language {
+    match language {
+        Language::Python => tree_sitter_python::LANGUAGE.into(),
+        Language::C => tree_sitter_c::LANGUAGE.into(),
+        Language::Cpp => tree_sitter_cpp::LANGUAGE.into(),
+    }
+}
+
+thread_local! {
+    // Parsers are reused per thread: creating one per file is measurable.
+    static PARSERS: RefCell<Vec<(Language, Parser)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Parse `source`. tree-sitter recovers from any syntax error, so this only
+/// returns `None` if the grammar cannot be loaded, which is a build defect.
+pub fn parse(language: Language, source: &str) -> Option<Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let idx = match parsers.iter().position(|(l, _)| *l == language) {
+            Some(i) => i,
+            None => {
+                let mut p = Parser::new();
+                p.set_language(&grammar(language)).ok()?;
+                parsers.push((language, p));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers.get_mut(idx)?.1;
+        parser.parse(source, None)
+    })
+}
+
+/// Lower a parsed file to the IR.
+pub fn lower(language: Language, source: &str, tree: &Tree) -> Module {
+    match language {
+        Language::Python => python::PythonLowerer::new(source).lower_module(tree.root_node()),
+        Language::C | Language::Cpp => {
+            c::CLowerer::new(source, language).lower_unit(tree.root_node())
+        }
+    }
+}
+
+/// The 0-based rows of syntax errors, first few only, for notes.
+pub fn error_rows(tree: &Tree, limit: usize) -> (usize, Vec<usize>) {
+    let mut rows = Vec::new();
+    let mut count = 0;
+    let root = tree.root_node();
+    if !root.has_error() {
+        return (0, rows);
+    }
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+            if rows.len() < limit {
+                rows.push(node.start_position().row);
+            }
+            continue;
+        }
+        if node.has_error() {
+            for child in node.children(&mut cursor) {
+                stack.push(child);
+            }
+        }
+    }
+    rows.sort_unstable();
+    (count, rows)
+}
