@@ -113,6 +113,14 @@ fn non_capturing(base: &str) -> bool {
     prefixes.iter().any(|p| base.starts_with(p))
 }
 
+/// Calls that only read the memory they are given.
+fn reads_only(base: &str) -> bool {
+    matches!(
+        base,
+        "puts" | "fputs" | "strlen" | "wcslen" | "strcmp" | "strncmp" | "strchr" | "strstr"
+    ) || base.starts_with("print")
+}
+
 /// Functions whose argument at the index is a format string.
 fn format_arg(base: &str) -> Option<usize> {
     Some(match base {
@@ -296,21 +304,37 @@ impl<'a> Analysis<'a> {
                     }
                 }
             }
+            let mut site = span;
             if lower == "realloc"
-                && let Some(Mem::Alloc { site, .. }) = args.first().map(|a| a.mem)
+                && let Some(Mem::Alloc { site: old, .. }) = args.first().map(|a| a.mem)
             {
-                escape(st, site);
+                // The block moves; it stays one allocation for ownership.
+                site = old;
+                let target = fr.assign_target.as_deref();
+                if target.is_some() && target == ctx.call.args.first().and_then(|a| a.as_var()) {
+                    self.checker_hit(
+                        CheckerKind::MemoryLeak,
+                        span,
+                        "if realloc() fails it returns NULL and the original block is lost",
+                        None,
+                    );
+                }
             }
             if heap {
-                fr.local_allocs.insert(span);
+                fr.local_allocs.insert(site);
             }
             let mut v = Val {
                 mem: Mem::Alloc {
-                    site: span,
+                    site,
                     checked: false,
                     heap,
                 },
                 cap: size,
+                content: if matches!(lower.as_str(), "calloc" | "realloc") || lower.contains("dup") {
+                    Init::Yes
+                } else {
+                    Init::No(span)
+                },
                 ..Val::default()
             };
             if lower.contains("dup") {
@@ -320,6 +344,16 @@ impl<'a> Analysis<'a> {
             return Some(v);
         }
 
+        // Memory handed to a call may be filled by it.
+        for e in ctx.call.args.iter() {
+            if let Some(r) = super::pointer_root(e)
+                && let Some(var) = st.vars.get_mut(r)
+                && var.content != Init::Yes
+                && !reads_only(base)
+            {
+                var.content = Init::Yes;
+            }
+        }
         // Escape: pointers handed to code that may keep them.
         if !non_capturing(base) && self.resolve_local(ctx.name).is_none() {
             for v in args {
@@ -341,10 +375,11 @@ impl<'a> Analysis<'a> {
                     return Some(Val::konst(Lit::Int(s.chars().count() as i64)));
                 }
                 let hi = a.strlen.or(a.cap.map(|c| c / a.elem.unwrap_or(1).max(1) - 1));
+                // A length measured from a buffer is bounded by that buffer,
+                // so it is not attacker-chosen the way the contents are.
                 return Some(Val {
-                    taint: a.taint.clone(),
                     range: hi.map(|h| (0, h)),
-                    checks: if hi.is_some() { CHECK_LOWER } else { CHECK_LOWER },
+                    checks: CHECK_LOWER | CHECK_UPPER,
                     ..Val::default()
                 });
             }
@@ -446,7 +481,7 @@ impl<'a> Analysis<'a> {
                     );
                 }
                 if is_set {
-                    if let (Some(b), Some(dv)) = (bytes, ctx.call.args.first().and_then(|e| e.root_var()))
+                    if let (Some(b), Some(dv)) = (bytes, ctx.call.args.first().and_then(|e| super::pointer_root(e)))
                         && args.get(1).and_then(|c| c.int()) != Some(0)
                         && let Some(var) = st.vars.get_mut(dv)
                     {
@@ -539,10 +574,9 @@ impl<'a> Analysis<'a> {
             }
             "scanf" | "fscanf" | "sscanf" | "wscanf" | "fwscanf" | "swscanf" | "vscanf"
             | "vfscanf" | "vsscanf" => {
-                let fi = if base.ends_with("scanf") && (base.starts_with('f') || base.starts_with('s') || base.starts_with("vf") || base.starts_with("vs")) {
-                    1
-                } else {
-                    0
+                let fi = match base {
+                    "scanf" | "wscanf" | "vscanf" => 0,
+                    _ => 1,
                 };
                 if let Some(Lit::Str(fmt)) = args.get(fi).and_then(|a| a.konst.clone())
                     && has_unbounded_scan(&fmt)
@@ -587,7 +621,7 @@ impl<'a> Analysis<'a> {
 
     /// `dst` receives data from `srcs`: taint flows, string length is set.
     fn copy_into(&mut self, ctx: &CallCtx<'_, 'a>, dst: usize, srcs: &[usize], st: &mut State, strlen: Option<i64>) {
-        let Some(root) = ctx.call.args.get(dst).and_then(|e| e.root_var()) else {
+        let Some(root) = ctx.call.args.get(dst).and_then(|e| super::pointer_root(e)) else {
             return;
         };
         let mut taint = None;
@@ -600,6 +634,7 @@ impl<'a> Analysis<'a> {
         v.taint = taint_union(&v.taint, &taint);
         v.konst = None;
         v.init = Init::Yes;
+        v.content = Init::Yes;
         v.strlen = strlen;
         st.vars.insert(Rc::from(root), v);
     }

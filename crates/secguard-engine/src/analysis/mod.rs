@@ -48,6 +48,10 @@ pub struct Analysis<'a> {
     pub imports: &'a HashMap<String, String>,
     funcs_by_name: HashMap<&'a str, Vec<usize>>,
     called_locally: HashSet<usize>,
+    /// C file-scope variables: their values travel into and out of calls.
+    globals: HashSet<String>,
+    /// Functions that read or write a file-scope variable.
+    uses_globals: HashSet<usize>,
     constants: HashMap<Rc<str>, Val>,
     summaries: HashMap<usize, Val>,
     in_progress: HashSet<usize>,
@@ -99,6 +103,8 @@ impl<'a> Analysis<'a> {
             imports,
             funcs_by_name,
             called_locally: HashSet::new(),
+            globals: HashSet::new(),
+            uses_globals: HashSet::new(),
             constants: HashMap::new(),
             summaries: HashMap::new(),
             in_progress: HashSet::new(),
@@ -148,6 +154,40 @@ impl<'a> Analysis<'a> {
         for (i, f) in self.module.functions.iter().enumerate().skip(1) {
             if called.contains(&f.name) {
                 self.called_locally.insert(i);
+            }
+        }
+        if self.lang.is_c_family()
+            && let Some(m) = self.module.functions.first()
+        {
+            for s in &m.body {
+                if let Stmt::Decl { name, .. } = s {
+                    self.globals.insert(name.clone());
+                }
+            }
+            if !self.globals.is_empty() {
+                for (i, f) in self.module.functions.iter().enumerate().skip(1) {
+                    let mut uses = false;
+                    walk_exprs_in(&f.body, &mut |e| {
+                        if let Expr::Name(n, _) = e
+                            && self.globals.contains(n)
+                        {
+                            uses = true;
+                        }
+                    });
+                    walk_stmts(&f.body, &mut |s| {
+                        if let Stmt::Assign {
+                            target: Target::Name(n, _),
+                            ..
+                        } = s
+                            && self.globals.contains(n)
+                        {
+                            uses = true;
+                        }
+                    });
+                    if uses {
+                        self.uses_globals.insert(i);
+                    }
+                }
             }
         }
         let mut consts = Vec::new();
@@ -243,7 +283,7 @@ impl<'a> Analysis<'a> {
             }
             st.vars.insert(Rc::from(p.name.as_str()), v);
         }
-        let ret = self.exec_function(func, st, 0);
+        let (ret, _) = self.exec_function(func, st, 0);
         self.in_progress.remove(&idx);
         // Summaries describe the function without caller data: drop the
         // parameter-derived taint so callers don't inherit it.
@@ -271,7 +311,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn exec_function(&mut self, func: &'a Function, st: State, depth: usize) -> Val {
+    fn exec_function(&mut self, func: &'a Function, st: State, depth: usize) -> (Val, State) {
         let mut frame = Frame {
             func,
             returns: Vec::new(),
@@ -295,13 +335,15 @@ impl<'a> Analysis<'a> {
             frame.returns.push((end, Val::default()));
         }
         let mut ret: Option<Val> = None;
-        for (_, v) in &frame.returns {
+        let mut exit = State::dead();
+        for (st, v) in &frame.returns {
             ret = Some(match ret {
                 None => v.clone(),
                 Some(r) => r.join(v),
             });
+            exit = exit.join(st);
         }
-        ret.unwrap_or_default()
+        (ret.unwrap_or_default(), exit)
     }
 
     // -----------------------------------------------------------------
@@ -387,7 +429,15 @@ impl<'a> Analysis<'a> {
                         v.init = Init::Yes;
                     }
                     None => {
-                        if !ty.is_array && !fr.func.is_module && !ty.base.contains("static") {
+                        if ty.is_array && !fr.func.is_module && !ty.base.contains("static") {
+                            v.content = Init::No(*span);
+                        }
+                        // Only scalars and pointers: class types have constructors and
+                        // opaque typedefs (va_list) are initialized by macros.
+                        let scalar = ty.pointer_depth > 0
+                            || cfamily::int_type(&ty.base).is_some()
+                            || matches!(ty.base.trim_start_matches("const ").trim(), "float" | "double" | "long double");
+                        if scalar && !ty.is_array && !fr.func.is_module && !ty.base.contains("static") {
                             v.init = Init::No(*span);
                         }
                     }
@@ -628,6 +678,12 @@ impl<'a> Analysis<'a> {
                 }
             }
             Target::Attr(base, _, _) | Target::Index(base, _, _) => {
+                // A store into part of a buffer is not a read of it.
+                if let Some(r) = pointer_root(base)
+                    && let Some(var) = st.vars.get_mut(r)
+                {
+                    var.content = Init::Yes;
+                }
                 if let Target::Index(b, idx, s) = target {
                     let iv = self.eval(fr, idx, st);
                     let bv = self.eval(fr, b, st);
@@ -665,6 +721,7 @@ impl<'a> Analysis<'a> {
             if cur.init != Init::Yes && !cur.is_array {
                 cur.init = Init::Yes;
             }
+            cur.content = Init::Yes;
             if !cur.is_array {
                 cur.konst = None;
             }
@@ -779,6 +836,20 @@ impl<'a> Analysis<'a> {
                 let iv = self.eval(fr, idx, st);
                 if self.lang.is_c_family() {
                     self.check_index(fr, &bv, &iv, *span, false);
+                    if let Init::No(_) = bv.content {
+                        let name = base.root_var().unwrap_or("buffer");
+                        self.checker_hit(
+                            CheckerKind::Uninitialized,
+                            *span,
+                            &format!("'{name}' elements"),
+                            None,
+                        );
+                        if let Some(r) = base.root_var()
+                            && let Some(var) = st.vars.get_mut(r)
+                        {
+                            var.content = Init::Yes;
+                        }
+                    }
                     let mut out = Val {
                         taint: bv.taint.clone(),
                         ..Val::default()
@@ -994,6 +1065,12 @@ impl<'a> Analysis<'a> {
         if self.lang.is_c_family() {
             self.arith_checks(op, l, r, span, target);
         }
+        // Arithmetic keeps the range checks of its untrusted operands.
+        if out.taint.is_some() && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Shl | BinOp::Shr | BinOp::BitAnd) {
+            let lc = if l.taint.is_some() { l.checks } else { u8::MAX };
+            let rc = if r.taint.is_some() { r.checks } else { u8::MAX };
+            out.checks = lc & rc;
+        }
         // Constant folding.
         let folded = match (&l.konst, &r.konst) {
             (Some(a), Some(b)) => fold(op, a, b),
@@ -1167,13 +1244,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn taint_out_arg(&mut self, a: &Expr, bits: u16, name: &str, span: Span, st: &mut State) {
-        let root = match a {
-            Expr::Unary(UnOp::AddrOf, inner, _) => inner.root_var(),
-            other => other.root_var().or_else(|| match other {
-                Expr::Binary(_, l, _, _) => l.root_var(),
-                _ => None,
-            }),
-        };
+        let root = pointer_root(a);
         if let Some(r) = root {
             let mut v = self.lookup(r, st);
             v.taint = taint_union(
@@ -1238,7 +1309,10 @@ impl<'a> Analysis<'a> {
                 || v.konst.is_some()
                 || v.cap.is_some()
         };
-        let any = args.iter().any(interesting) || kwargs.iter().any(|(_, v)| interesting(v));
+        let any = args.iter().any(interesting)
+            || kwargs.iter().any(|(_, v)| interesting(v))
+            || (self.uses_globals.contains(&fidx)
+                && self.globals.iter().any(|g| st.vars.contains_key(g.as_str())));
         if !any || fr.depth >= INLINE_DEPTH || self.in_progress.contains(&fidx) {
             let mut v = self.standalone(fidx);
             // Even summarized, untrusted arguments flow into the result.
@@ -1278,39 +1352,20 @@ impl<'a> Analysis<'a> {
             v.is_array = false;
             callee_st.vars.insert(Rc::from(p.name.as_str()), v);
         }
+        // File-scope variables keep their current values inside the callee.
+        for g in &self.globals {
+            if let Some(v) = st.vars.get(g.as_str()) {
+                callee_st.vars.entry(Rc::from(g.as_str())).or_insert_with(|| v.clone());
+            }
+        }
         self.in_progress.insert(fidx);
-        let ret = self.exec_function(func, callee_st.clone(), fr.depth + 1);
+        let (ret, exit) = self.exec_function(func, callee_st, fr.depth + 1);
         self.in_progress.remove(&fidx);
-        // Frees inside the callee apply to the caller's pointers.
-        if self.lang.is_c_family() {
-            self.apply_callee_frees(func, c, st);
+        if self.lang.is_c_family() && !exit.dead {
+            transfer_callee_effects(&exit, st, &self.globals, c.span);
         }
+        let _ = c;
         ret
-    }
-
-    /// If a callee frees its pointer parameter unconditionally, the
-    /// caller's argument is freed too.
-    fn apply_callee_frees(&mut self, func: &Function, c: &Call, st: &mut State) {
-        for (i, p) in func.params.iter().enumerate() {
-            if p.ty.pointer_depth == 0 {
-                continue;
-            }
-            let frees = func.body.iter().any(|s| match s {
-                Stmt::Expr(Expr::Call(fc)) => {
-                    fc.name.as_deref().is_some_and(cfamily::is_free_fn)
-                        && fc.args.first().and_then(|a| a.as_var()) == Some(p.name.as_str())
-                }
-                _ => false,
-            });
-            if frees
-                && let Some(arg) = c.args.get(i).and_then(|a| a.as_var())
-            {
-                let v = self.lookup(arg, st);
-                if let Mem::Alloc { site, .. } = v.mem {
-                    mark_freed(st, site, c.span);
-                }
-            }
-        }
     }
 
     // -----------------------------------------------------------------
@@ -1986,6 +2041,20 @@ pub(crate) fn lenient_dotted(e: &Expr) -> Option<String> {
     }
 }
 
+/// The variable whose memory a pointer expression designates:
+/// `buf`, `&x`, `(char *)(data + len)`, `s->field`.
+pub(crate) fn pointer_root(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n, _) => Some(n),
+        Expr::Unary(UnOp::AddrOf | UnOp::Deref, inner, _) | Expr::Cast(_, inner, _) => {
+            pointer_root(inner)
+        }
+        Expr::Binary(BinOp::Add | BinOp::Sub, l, _, _) => pointer_root(l),
+        Expr::Attr(b, _, _) | Expr::Index(b, _, _) => pointer_root(b),
+        _ => None,
+    }
+}
+
 fn target_name(t: &Target) -> Option<String> {
     match t {
         Target::Name(n, _) => Some(n.clone()),
@@ -2018,6 +2087,39 @@ fn widen(before: &State, after: &State) -> State {
         }
     }
     out
+}
+
+/// What an inlined callee did to memory the caller holds: blocks it freed
+/// are freed, blocks it stored away escaped, and file-scope variables it
+/// assigned keep their new values.
+fn transfer_callee_effects(exit: &State, st: &mut State, globals: &HashSet<String>, at: Span) {
+    let mut site_state: HashMap<Span, Mem> = HashMap::new();
+    for v in exit.vars.values() {
+        match v.mem {
+            Mem::Freed { site, .. } | Mem::MaybeFreed { site, .. } => {
+                let e = site_state.entry(site).or_insert(v.mem);
+                if let (Mem::MaybeFreed { .. }, Mem::Freed { .. }) = (v.mem, *e) {
+                    *e = v.mem;
+                }
+            }
+            _ => {}
+        }
+    }
+    for v in st.vars.values_mut() {
+        if let Mem::Alloc { site, .. } = v.mem
+            && let Some(m) = site_state.get(&site)
+        {
+            v.mem = match m {
+                Mem::Freed { .. } => Mem::Freed { site, at },
+                _ => Mem::MaybeFreed { site, at },
+            };
+        }
+    }
+    for g in globals {
+        if let Some(v) = exit.vars.get(g.as_str()) {
+            st.vars.insert(Rc::from(g.as_str()), v.clone());
+        }
+    }
 }
 
 pub(crate) fn escape(st: &mut State, site: Span) {

@@ -92,6 +92,8 @@ pub struct Val {
     pub konst: Option<Lit>,
     pub mem: Mem,
     pub init: Init,
+    /// Whether the memory the array or pointer designates was written.
+    pub content: Init,
     /// Capacity in bytes of the buffer this array or pointer designates.
     pub cap: Option<i64>,
     /// Size in bytes of one element, from the declared type.
@@ -219,9 +221,15 @@ impl Val {
             },
             mem,
             init,
+            // The smallest buffer any path may point to bounds what is safe.
             cap: match (self.cap, other.cap) {
                 (Some(a), Some(b)) => Some(a.min(b)),
-                _ => None,
+                (a, b) => a.or(b),
+            },
+            content: match (self.content, other.content) {
+                (Init::Yes, Init::Yes) => Init::Yes,
+                (Init::No(s), Init::No(_)) => Init::No(s),
+                _ => Init::Maybe,
             },
             elem: self.elem.or(other.elem),
             strlen: match (self.strlen, other.strlen) {
@@ -292,6 +300,9 @@ fn one_sided(v: &Val) -> Val {
     let mut v = v.clone();
     if let Init::No(_) = v.init {
         v.init = Init::Maybe;
+    }
+    if let Init::No(_) = v.content {
+        v.content = Init::Maybe;
     }
     v.konst = None;
     v.range = None;
