@@ -177,6 +177,9 @@ pub enum Expr {
     Cast(CType, Box<Expr>, Span),
     /// C++ `new T[n]` / `new T(...)`: an allocation.
     New(CType, Option<Box<Expr>>, Vec<Expr>, Span),
+    /// A comprehension: each `(target, iterable)` binds items, then the
+    /// element expression is evaluated.
+    Comp(Vec<(Target, Expr)>, Box<Expr>, Span),
     /// Anything else: its value depends on all the given sub-expressions.
     Other(Vec<Expr>, Span),
 }
@@ -196,6 +199,7 @@ impl Expr {
             | Expr::SizeOf(_, s)
             | Expr::Cast(_, _, s)
             | Expr::New(_, _, _, s)
+            | Expr::Comp(_, _, s)
             | Expr::Other(_, s) => *s,
             Expr::Call(c) => c.span,
         }

@@ -1025,6 +1025,24 @@ impl<'a> Analysis<'a> {
                 }
             }
             Expr::Call(c) => self.call(fr, c, st),
+            Expr::Comp(binds, elem, _) => {
+                // Items are bound in a scope of their own.
+                let mut inner = st.clone();
+                for (target, iter) in binds {
+                    let iv = self.eval(fr, iter, &mut inner);
+                    let item = Val {
+                        taint: iv.taint,
+                        ..Val::default()
+                    };
+                    self.assign(fr, target, item, &mut inner, target.span());
+                }
+                let v = self.eval(fr, elem, &mut inner);
+                Val {
+                    taint: v.taint,
+                    mem: Mem::NonNull,
+                    ..Val::default()
+                }
+            }
         }
     }
 
@@ -2237,6 +2255,12 @@ pub(crate) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 walk_expr(n, f);
             }
             args.iter().for_each(|x| walk_expr(x, f));
+        }
+        Expr::Comp(binds, elem, _) => {
+            for (_, it) in binds {
+                walk_expr(it, f);
+            }
+            walk_expr(elem, f);
         }
         Expr::Lit(..) | Expr::Name(..) | Expr::SizeOf(..) => {}
     }

@@ -149,7 +149,15 @@ impl<'s> PythonLowerer<'s> {
                 for child in node.named_children(&mut c) {
                     match child.kind() {
                         "assignment" | "augmented_assignment" => self.assignment(child, out),
-                        _ => out.push(Stmt::Expr(self.expr(child))),
+                        _ => {
+                            let e = self.expr(child);
+                            let stops = matches!(&e, Expr::Call(c)
+                                if c.name.as_deref().is_some_and(is_noreturn));
+                            out.push(Stmt::Expr(e));
+                            if stops {
+                                out.push(Stmt::Raise(None, span));
+                            }
+                        }
                     }
                 }
             }
@@ -701,13 +709,7 @@ impl<'s> PythonLowerer<'s> {
             "list_comprehension"
             | "set_comprehension"
             | "generator_expression"
-            | "dictionary_comprehension" => {
-                // The element expression depends on the iterated values; we
-                // model the comprehension as depending on all its parts.
-                let mut c = node.walk();
-                let parts = node.named_children(&mut c).map(|e| self.expr(e)).collect();
-                Expr::Collection(vec![Expr::Other(parts, span)], span)
-            }
+            | "dictionary_comprehension" => self.comprehension(node),
             "keyword_argument" => node
                 .child_by_field_name("value")
                 .map(|v| self.expr(v))
@@ -732,6 +734,37 @@ impl<'s> PythonLowerer<'s> {
                 Expr::Other(parts, span)
             }
         }
+    }
+
+    /// `elem for x in it if cond`: the element is computed with `x` bound to
+    /// the items of `it`, so only what the element uses of them flows out.
+    fn comprehension(&mut self, node: Node) -> Expr {
+        let span = Span::of(&node);
+        let mut binds = Vec::new();
+        let mut elems = Vec::new();
+        let mut c = node.walk();
+        for child in node.named_children(&mut c) {
+            match child.kind() {
+                "for_in_clause" => {
+                    let target = child.child_by_field_name("left").map(|t| self.target(t));
+                    let iter = child.child_by_field_name("right").map(|e| self.expr(e));
+                    if let (Some(t), Some(i)) = (target, iter) {
+                        binds.push((t, i));
+                    }
+                }
+                "if_clause" | "comment" => {}
+                "pair" => {
+                    if let Some(k) = child.child_by_field_name("key") {
+                        elems.push(self.expr(k));
+                    }
+                    if let Some(v) = child.child_by_field_name("value") {
+                        elems.push(self.expr(v));
+                    }
+                }
+                _ => elems.push(self.expr(child)),
+            }
+        }
+        Expr::Comp(binds, Box::new(Expr::Collection(elems, span)), span)
     }
 
     fn comparison(&mut self, node: Node) -> Expr {
@@ -884,6 +917,23 @@ pub(crate) fn concat_literals(parts: Vec<Expr>, span: Span) -> Expr {
     } else {
         Expr::Format(parts, span)
     }
+}
+
+/// Calls after which a Python function does not continue.
+fn is_noreturn(name: &str) -> bool {
+    matches!(
+        name,
+        "flask.abort"
+            | "abort"
+            | "werkzeug.exceptions.abort"
+            | "sys.exit"
+            | "exit"
+            | "quit"
+            | "os._exit"
+            | "os.abort"
+            | "pytest.fail"
+            | "pytest.skip"
+    )
 }
 
 pub(crate) fn binop(op: &str) -> BinOp {
