@@ -350,4 +350,6 @@ pub struct Module {
     /// initialized globals; Python module constants are handled by the module
     /// body's own analysis.
     pub constants: Vec<(String, Expr)>,
+    /// C `#define NAME literal`, for rules on hard-coded values.
+    pub defines: Vec<(String, Expr)>,
 }

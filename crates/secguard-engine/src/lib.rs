@@ -145,6 +145,7 @@ impl Engine {
         let sources = self.set.sources.get(&language).unwrap_or(&self.empty_sources);
         let analysis = analysis::Analysis::new(
             &module,
+            source,
             language,
             &self.set.rules,
             index,

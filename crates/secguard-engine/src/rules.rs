@@ -298,6 +298,9 @@ pub enum Is {
     NotConstant,
     Tainted,
     Untainted,
+    /// A URL or path whose scheme and host (or site-relative path) are
+    /// fixed by a constant prefix.
+    FixedHost,
 }
 
 #[derive(Debug, Clone)]
@@ -330,7 +333,7 @@ pub struct TaintMatcher {
     pub sources: u16,
     pub sinks: Vec<Sink>,
     /// Bit set of sanitizer ids (see [`SanitizerTable`]).
-    pub sanitizers: u64,
+    pub sanitizers: u128,
 }
 
 #[derive(Debug, Clone)]
@@ -439,26 +442,26 @@ pub struct SanitizerTable {
 }
 
 impl SanitizerTable {
-    fn bit_for(&mut self, pattern: &str, file: &str) -> Result<u64, EngineError> {
+    fn bit_for(&mut self, pattern: &str, file: &str) -> Result<u128, EngineError> {
         if let Some(i) = self.patterns.iter().position(|p| p.text() == pattern) {
-            return Ok(1u64 << i);
+            return Ok(1u128 << i);
         }
-        if self.patterns.len() >= 64 {
+        if self.patterns.len() >= 128 {
             return Err(EngineError::Rule {
                 file: file.to_string(),
-                message: "too many distinct sanitizers across rules (limit 64)".into(),
+                message: "too many distinct sanitizers across rules (limit 128)".into(),
             });
         }
         self.patterns.push(NamePattern::new(pattern));
-        Ok(1u64 << (self.patterns.len() - 1))
+        Ok(1u128 << (self.patterns.len() - 1))
     }
 
     /// Bits of every sanitizer that matches a call name.
-    pub fn bits_for_call(&self, name: &str) -> u64 {
+    pub fn bits_for_call(&self, name: &str) -> u128 {
         let mut bits = 0;
         for (i, p) in self.patterns.iter().enumerate() {
             if p.matches(name) {
-                bits |= 1u64 << i;
+                bits |= 1u128 << i;
             }
         }
         bits
@@ -508,10 +511,11 @@ fn compile_conditions(
                 "not-constant" => Is::NotConstant,
                 "tainted" => Is::Tainted,
                 "untainted" => Is::Untainted,
+                "fixed-host" => Is::FixedHost,
                 other => {
                     return Err(rule_err(
                         file,
-                        format!("{path}.is: unknown test '{other}' (expected present, missing, truthy, falsy, constant, not-constant, tainted or untainted)"),
+                        format!("{path}.is: unknown test '{other}' (expected present, missing, truthy, falsy, constant, not-constant, tainted, untainted or fixed-host)"),
                     ));
                 }
             }),

@@ -2,8 +2,8 @@
 //!
 //! [`scan_paths`] walks the given paths with the gitignore-aware walker of the
 //! `ignore` crate, reads and decodes each source file, runs the engine on it
-//! across a rayon thread pool, applies inline suppressions and assembles a
-//! deterministic [`ScanReport`].
+//! across a rayon thread pool (the engine applies inline suppressions) and
+//! assembles a deterministic [`ScanReport`].
 //!
 //! What is walked:
 //! - Directories are walked recursively. Hidden files and directories (names
@@ -28,14 +28,13 @@
 //! these leaves a [`Note`] and a count in [`ScanStats`].
 
 use crate::Engine;
-use crate::suppression::apply_inline_suppressions;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 use secguard_core::{
     Finding, Language, Note, NoteKind, REPORT_SCHEMA_VERSION, ScanReport, ScanStats, ToolInfo,
     Verdict,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
@@ -47,6 +46,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// How many leading bytes are checked for a NUL byte to detect binaries.
 pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
+/// Stack size of the scan's worker threads. Analysis of deeply nested code
+/// recurses; the memory is only reserved, not committed, until used.
+pub const WORKER_STACK_SIZE: usize = 32 * 1024 * 1024;
 
 /// The custom ignore file honoured in every directory, in gitignore syntax.
 pub const SECGUARD_IGNORE_FILE: &str = ".secguardignore";
@@ -174,17 +177,16 @@ pub fn scan_paths(
     let files = collect_files(options, &mut walk_notes)?;
     progress(ScanProgress::Started { files: files.len() });
 
-    let known: HashSet<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
-    let is_known = |id: &str| known.contains(id);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
+        .stack_size(WORKER_STACK_SIZE)
         .build()
         .map_err(|e| ScanError::ThreadPool(e.to_string()))?;
     let outcomes: Vec<FileOutcome> = pool.install(|| {
         files
             .par_iter()
             .map(|item| {
-                let outcome = scan_file(engine, item, options, &is_known);
+                let outcome = scan_file_guarded(engine, item, options);
                 progress(ScanProgress::FileDone);
                 outcome
             })
@@ -586,12 +588,35 @@ fn count_lines(text: &str) -> usize {
     newlines + usize::from(!text.ends_with('\n'))
 }
 
-fn scan_file(
-    engine: &Engine,
-    item: &FileItem,
-    options: &ScanOptions,
-    is_known_rule: &(dyn Fn(&str) -> bool + Sync),
-) -> FileOutcome {
+/// [`scan_file`], but a panic while analyzing one file (a bug) becomes a
+/// note on that file instead of ending the whole scan.
+fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOutcome {
+    let run = std::panic::AssertUnwindSafe(|| scan_file(engine, item, options));
+    match std::panic::catch_unwind(run) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            FileOutcome {
+                notes: vec![note(
+                    &item.path,
+                    NoteKind::ParseError,
+                    None,
+                    format!(
+                        "internal error while analyzing this file, no findings reported for it \
+                         (please report this bug): {reason}"
+                    ),
+                )],
+                ..FileOutcome::default()
+            }
+        }
+    }
+}
+
+fn scan_file(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOutcome {
     let path = item.path.as_path();
     let mut out = FileOutcome::default();
     let bytes = match read_limited(path, options.max_file_size) {
@@ -652,17 +677,10 @@ fn scan_file(
     } else {
         count_lines(&text)
     };
-    let mut findings = result.findings;
+    // The engine applies inline suppressions (crate::suppression) itself.
     out.notes.extend(result.notes);
-    out.notes.extend(apply_inline_suppressions(
-        path,
-        item.language,
-        &text,
-        &mut findings,
-        is_known_rule,
-    ));
-    out.verdict = Some(Verdict::from_findings(path.to_path_buf(), &findings));
-    out.findings = findings;
+    out.verdict = Some(Verdict::from_findings(path.to_path_buf(), &result.findings));
+    out.findings = result.findings;
     out
 }
 

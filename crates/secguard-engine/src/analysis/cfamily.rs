@@ -383,6 +383,24 @@ impl<'a> Analysis<'a> {
                     ..Val::default()
                 });
             }
+            "realpath" | "_fullpath" => {
+                // The resolved path carries the input's taint.
+                let (src, dst) = if base == "realpath" { (0, 1) } else { (1, 0) };
+                if ctx.call.args.len() > src.max(dst) {
+                    self.copy_into(ctx, dst, &[src], st, None);
+                    if let Some(root) = ctx.call.args.get(dst).and_then(|e| super::pointer_root(e))
+                        && let Some(v) = st.vars.get_mut(root)
+                    {
+                        v.origin = Some(Rc::from(base));
+                    }
+                }
+                return Some(Val {
+                    taint: args.get(src).and_then(|a| a.taint.clone()),
+                    mem: Mem::Unknown,
+                    origin: Some(Rc::from(base)),
+                    ..Val::default()
+                });
+            }
             "gets" | "_getws" | "getws" => {
                 self.checker_hit(CheckerKind::UnboundedCopy, span, &format!("{base}() cannot limit its input"), None);
                 return None;

@@ -40,6 +40,7 @@ pub struct Hit {
 
 pub struct Analysis<'a> {
     pub module: &'a Module,
+    pub src: &'a str,
     pub lang: Language,
     pub rules: &'a [Rule],
     pub index: &'a LangIndex,
@@ -82,6 +83,7 @@ impl<'a> Analysis<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         module: &'a Module,
+        src: &'a str,
         lang: Language,
         rules: &'a [Rule],
         index: &'a LangIndex,
@@ -95,6 +97,7 @@ impl<'a> Analysis<'a> {
         }
         let mut a = Analysis {
             module,
+            src,
             lang,
             rules,
             index,
@@ -209,22 +212,47 @@ impl<'a> Analysis<'a> {
                         init: Some(v @ Expr::Lit(..)),
                         ..
                     } => consts.push((name.clone(), v.clone())),
+                    Stmt::Assign {
+                        target: Target::Name(n, _),
+                        value: v @ Expr::Collection(..),
+                        op: None,
+                        ..
+                    } if is_const_collection(v) => consts.push((n.clone(), v.clone())),
                     _ => {}
                 }
             }
         }
         for (name, e) in consts {
             let count = assign_counts.get(&name).copied().unwrap_or(0);
-            if count <= 1
-                && let Expr::Lit(l, _) = e
-            {
-                self.constants.insert(Rc::from(name.as_str()), Val::konst(l));
+            if count > 1 {
+                continue;
+            }
+            match e {
+                Expr::Lit(l, _) => {
+                    self.constants.insert(Rc::from(name.as_str()), Val::konst(l));
+                }
+                Expr::Collection(..) => {
+                    self.constants.insert(
+                        Rc::from(name.as_str()),
+                        Val {
+                            const_items: true,
+                            mem: Mem::NonNull,
+                            ..Val::default()
+                        },
+                    );
+                }
+                _ => {}
             }
         }
     }
 
     /// Analyze every function of the module; return the rule hits.
     pub fn run(mut self) -> (Vec<Hit>, bool) {
+        for (name, e) in &self.module.defines {
+            if let Expr::Lit(Lit::Str(v), span) = e {
+                self.assign_hit(name, v, *span);
+            }
+        }
         for i in 0..self.module.functions.len() {
             if self.budget_exhausted {
                 break;
@@ -545,7 +573,9 @@ impl<'a> Analysis<'a> {
                     Some(e) => self.eval(fr, e, &mut st),
                     None => Val::default(),
                 };
-                self.check_return_sinks(fr, &v, *span);
+                if !value.as_ref().is_some_and(is_structured_return) {
+                    self.check_return_sinks(fr, &v, *span);
+                }
                 self.exit_checks(fr, &st, value.as_ref(), *span);
                 fr.returns.push((st, v));
                 State::dead()
@@ -887,6 +917,33 @@ impl<'a> Analysis<'a> {
                     return logic(*op, &lv, &rv);
                 }
                 let lv = self.eval(fr, l, st);
+                if *op == BinOp::Shr && self.lang == Language::Cpp {
+                    // `std::cin >> x` and `stream >> x` fill x from the stream.
+                    let stream = leftmost(l);
+                    let from_stdin = matches!(stream.as_deref(), Some("cin" | "std.cin" | "wcin" | "std.wcin"));
+                    let taint = if from_stdin {
+                        Some(Rc::new(Taint {
+                            labels: category::USER,
+                            sanitized: 0,
+                            source: Rc::from("std::cin"),
+                            span: *span,
+                        }))
+                    } else {
+                        stream.as_deref().and_then(|s| self.lookup(s, st).taint.clone())
+                    };
+                    if let Some(root) = pointer_root(r)
+                        && (from_stdin || taint.is_some())
+                    {
+                        let mut v = self.lookup(root, st);
+                        v.taint = taint_union(&v.taint, &taint);
+                        v.konst = None;
+                        v.init = Init::Yes;
+                        v.range = None;
+                        v.checks = 0;
+                        st.vars.insert(Rc::from(root), v);
+                        return lv;
+                    }
+                }
                 let rv = self.eval(fr, r, st);
                 self.binary(fr, *op, &lv, &rv, *span, None, st)
             }
@@ -945,19 +1002,33 @@ impl<'a> Analysis<'a> {
                 let mut taint = None;
                 let mut all_const = true;
                 let mut text = String::new();
+                let mut prefix: Option<String> = None;
                 for p in parts {
                     let v = self.eval(fr, p, st);
                     taint = taint_union(&taint, &v.taint);
                     match &v.konst {
                         Some(Lit::Str(s)) => text.push_str(s),
                         Some(Lit::Int(i)) => text.push_str(&i.to_string()),
-                        _ => all_const = false,
+                        _ => {
+                            if all_const {
+                                let mut t = text.clone();
+                                t.push_str(v.prefix.as_deref().unwrap_or(""));
+                                prefix = Some(t);
+                            }
+                            all_const = false;
+                        }
                     }
                 }
                 let mut out = Val {
                     taint,
+                    prefix: prefix.filter(|p| !p.is_empty()).map(|p| Rc::from(p.as_str())),
                     ..Val::default()
                 };
+                if let Expr::Collection(..) = e
+                    && all_const
+                {
+                    out.const_items = true;
+                }
                 if let Expr::Format(..) = e
                     && all_const
                 {
@@ -987,7 +1058,10 @@ impl<'a> Analysis<'a> {
             }
             Expr::SizeOf(t, _) => match self.sizeof(t, st) {
                 Some(n) => Val::konst(Lit::Int(n)),
-                None => Val::default(),
+                None => Val {
+                    compile_time: true,
+                    ..Val::default()
+                },
             },
             Expr::Cast(ty, inner, _) => {
                 let mut v = self.eval(fr, inner, st);
@@ -1078,10 +1152,24 @@ impl<'a> Analysis<'a> {
         let mut out = Val {
             taint,
             int_type: l.int_type.or(r.int_type),
+            compile_time: (l.compile_time || l.konst.is_some())
+                && (r.compile_time || r.konst.is_some()),
             ..Val::default()
         };
         if self.lang.is_c_family() {
             self.arith_checks(op, l, r, span, target);
+        }
+        if op == BinOp::Add
+            && let Some(p) = l.leading_text()
+        {
+            out.prefix = Some(Rc::from(p));
+        } else if op == BinOp::Mod
+            && let Some(Lit::Str(fmt)) = &l.konst
+        {
+            let head = fmt.split('%').next().unwrap_or("");
+            if !head.is_empty() {
+                out.prefix = Some(Rc::from(head));
+            }
         }
         // Arithmetic keeps the range checks of its untrusted operands.
         if out.taint.is_some() && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Shl | BinOp::Shr | BinOp::BitAnd) {
@@ -1174,6 +1262,22 @@ impl<'a> Analysis<'a> {
                 .map(|d| self.resolve(&d))
                 .unwrap_or_default(),
         };
+        // A method on an object whose constructor we saw is also named by
+        // type: `s = requests.Session(); s.get(u)` is `requests.Session().get`.
+        let typed: Option<String> = match (&c.callee, recv.as_ref().and_then(|r| r.origin.clone())) {
+            (Expr::Attr(_, method, _), Some(origin)) => Some(format!("{origin}().{method}")),
+            _ => None,
+        };
+        if let Some(t) = &typed {
+            let tctx = CallCtx {
+                call: c,
+                name: t,
+                recv: recv.as_ref(),
+                args: &args,
+                kwargs: &kwargs,
+            };
+            self.match_call_rules(fr, &tctx);
+        }
         let ctx = CallCtx {
             call: c,
             name: &name,
@@ -1206,12 +1310,28 @@ impl<'a> Analysis<'a> {
                 for (_, a) in &kwargs {
                     taint = taint_union(&taint, &a.taint);
                 }
+                let method = name.rsplit('.').next().unwrap_or("");
+                if recv.as_ref().is_some_and(|r| r.const_items)
+                    && matches!(method, "get" | "__getitem__" | "index" | "count" | "setdefault")
+                {
+                    // A lookup in a constant table yields one of its constants.
+                    taint = None;
+                }
                 let mut v = Val {
                     taint,
+                    origin: Some(Rc::from(typed.as_deref().unwrap_or(&name))),
                     ..Val::default()
                 };
                 if self.lang == Language::Python {
                     v.konst = python_pure_call(&name, recv.as_ref(), &args);
+                    if method == "format"
+                        && let Some(Lit::Str(f)) = recv.as_ref().and_then(|r| r.konst.as_ref())
+                    {
+                        let head = f.split('{').next().unwrap_or("");
+                        if !head.is_empty() {
+                            v.prefix = Some(Rc::from(head));
+                        }
+                    }
                 }
                 v
             }
@@ -1219,7 +1339,7 @@ impl<'a> Analysis<'a> {
 
         // Sources.
         for (p, bits) in &self.sources.calls {
-            if p.matches(&name) {
+            if p.matches(&name) || typed.as_deref().is_some_and(|t| p.matches(t)) {
                 v.taint = taint_union(
                     &v.taint,
                     &Some(Rc::new(Taint {
@@ -1248,7 +1368,10 @@ impl<'a> Analysis<'a> {
             if crate::rules::any_matches(&self.sources.universal_sanitizers, &name) {
                 v.taint = None;
             } else {
-                let bits = self.sanitizers.bits_for_call(&name);
+                let mut bits = self.sanitizers.bits_for_call(&name);
+                if let Some(t) = &typed {
+                    bits |= self.sanitizers.bits_for_call(t);
+                }
                 if bits != 0
                     && let Some(t) = &v.taint
                 {
@@ -1381,6 +1504,21 @@ impl<'a> Analysis<'a> {
         self.in_progress.remove(&fidx);
         if self.lang.is_c_family() && !exit.dead {
             transfer_callee_effects(&exit, st, &self.globals, c.span);
+            // Data a callee wrote through a pointer parameter reaches the
+            // caller's buffer: `copy(dst, getenv("Q"))`.
+            for (p, a) in params.iter().zip(c.args.iter()) {
+                if p.ty.pointer_depth == 0 && !p.ty.is_array {
+                    continue;
+                }
+                if let (Some(pv), Some(root)) = (exit.vars.get(p.name.as_str()), pointer_root(a))
+                    && pv.taint.is_some()
+                {
+                    let mut cur = self.lookup(root, st);
+                    cur.taint = taint_union(&cur.taint, &pv.taint);
+                    cur.konst = None;
+                    st.vars.insert(Rc::from(root), cur);
+                }
+            }
         }
         let _ = c;
         ret
@@ -1544,10 +1682,11 @@ impl<'a> Analysis<'a> {
                 Is::Missing => false,
                 Is::Truthy => val.truth() == Some(true),
                 Is::Falsy => val.truth() == Some(false),
-                Is::Constant => val.konst.is_some(),
-                Is::NotConstant => val.konst.is_none(),
+                Is::Constant => val.konst.is_some() || val.compile_time,
+                Is::NotConstant => val.konst.is_none() && !val.compile_time,
                 Is::Tainted => val.taint.is_some(),
                 Is::Untainted => val.taint.is_none(),
+                Is::FixedHost => val.leading_text().is_some_and(fixes_host),
             };
             if !ok {
                 return false;
@@ -1558,7 +1697,15 @@ impl<'a> Analysis<'a> {
                 Some(Lit::Str(s)) => Some(s.clone()),
                 Some(Lit::Int(i)) => Some(format!("{i}")),
                 Some(Lit::Bool(b)) => Some(if *b { "True".into() } else { "False".into() }),
-                _ => expr.and_then(lenient_dotted).map(|d| self.resolve(&d)),
+                _ => expr.and_then(|e| {
+                    lenient_dotted(e)
+                        .filter(|d| !d.contains('?'))
+                        .map(|d| self.resolve(&d))
+                        .or_else(|| {
+                            let sp = e.span();
+                            self.src.get(sp.start_byte..sp.end_byte).map(str::to_string)
+                        })
+                }),
             };
             match text {
                 Some(t) => return re.is_match(&t),
@@ -1675,10 +1822,54 @@ impl<'a> Analysis<'a> {
                 if let Some(var) = refinable(r) {
                     self.refine_cmp(var, r, op.flipped(), &lv, st);
                 }
+                let mut validated: Vec<&Expr> = Vec::new();
+                // Membership of a derived value in a fixed set validates its
+                // inputs: `urlparse(u).hostname in ALLOWED_HOSTS`.
+                if op == BinOp::In && (rv.const_items || rv.konst.is_some()) && refinable(l).is_none() {
+                    validated.push(l);
+                }
+                if op == BinOp::Eq {
+                    if is_path_or_url_check(l) && rv.taint.is_none() {
+                        validated.push(l);
+                    }
+                    if is_path_or_url_check(r) && lv.taint.is_none() {
+                        validated.push(r);
+                    }
+                    // C: strcmp(x, "ok") == 0.
+                    for (side, other) in [(l.as_ref(), &rv), (r.as_ref(), &lv)] {
+                        if let Expr::Call(c) = side
+                            && self.c_compare_validates(c, st)
+                            && other.int() == Some(0)
+                        {
+                            validated.push(side);
+                        }
+                    }
+                }
+                for e in validated {
+                    let mut roots = Vec::new();
+                    collect_roots(e, &mut roots);
+                    for r in roots {
+                        if let Some(v) = st.vars.get_mut(r.as_str()) {
+                            v.taint = None;
+                        }
+                    }
+                }
             }
             Expr::Call(c) => {
                 let name = c.name.clone().unwrap_or_default();
                 let last = name.rsplit('.').next().unwrap_or(&name);
+                if !truth && self.c_compare_validates(c, st) {
+                    // `if (!strcmp(x, "ok"))`: x equals a trusted string.
+                    let mut roots = Vec::new();
+                    for a in &c.args {
+                        collect_roots(a, &mut roots);
+                    }
+                    for r in roots {
+                        if let Some(v) = st.vars.get_mut(r.as_str()) {
+                            v.taint = None;
+                        }
+                    }
+                }
                 if truth && is_validator(last) {
                     // A passed validation cleans what it looked at.
                     let mut roots = Vec::new();
@@ -1713,6 +1904,27 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// `strcmp(x, "ok") == 0` proves x is a trusted string. A prefix compare
+    /// (`strncmp`) proves it only for a canonical path (`realpath`) checked
+    /// against a base directory.
+    fn c_compare_validates(&self, c: &Call, st: &State) -> bool {
+        let Some(name) = c.name.as_deref() else {
+            return false;
+        };
+        if !is_c_compare(name) {
+            return false;
+        }
+        if matches!(name, "strcmp" | "strcasecmp" | "wcscmp") {
+            return true;
+        }
+        c.args.iter().take(2).any(|a| {
+            self.peek(a, st)
+                .origin
+                .as_deref()
+                .is_some_and(|o| matches!(o, "realpath" | "_fullpath" | "canonicalize_file_name"))
+        })
+    }
+
     /// Evaluate without side effects or findings (for refinement).
     fn peek(&self, e: &Expr, st: &State) -> Val {
         match e {
@@ -1742,17 +1954,10 @@ impl<'a> Analysis<'a> {
                 Val::default()
             }
             Expr::SizeOf(t, _) => self.sizeof(t, st).map(|n| Val::konst(Lit::Int(n))).unwrap_or_default(),
-            Expr::Collection(parts, _) => {
-                // A literal collection of constants: membership makes constant.
-                if parts.iter().all(|p| matches!(p, Expr::Lit(..))) {
-                    Val {
-                        konst: Some(Lit::Str(String::new())),
-                        ..Val::default()
-                    }
-                } else {
-                    Val::default()
-                }
-            }
+            Expr::Collection(..) => Val {
+                const_items: is_const_collection(e),
+                ..Val::default()
+            },
             _ => Val::default(),
         }
     }
@@ -1766,7 +1971,6 @@ impl<'a> Analysis<'a> {
             _ => None,
         });
         let is_null = matches!(other.konst, Some(Lit::Null)) || k == Some(0);
-        let other_known = other.konst.is_some() || other.range.is_some();
         if through_abs {
             match op {
                 BinOp::Gt | BinOp::Ne if k.is_some_and(|k| k >= 0) => v.checks |= CHECK_NONZERO,
@@ -1832,7 +2036,7 @@ impl<'a> Analysis<'a> {
                 }
             }
             BinOp::In => {
-                if other_known || other.konst.is_some() {
+                if other.const_items || other.konst.is_some() {
                     v.taint = None;
                 }
             }
@@ -1984,28 +2188,6 @@ fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit>
     }
 }
 
-/// Calls that, when true, show their arguments are safe to use.
-fn is_validator(last: &str) -> bool {
-    matches!(
-        last,
-        "isdigit"
-            | "isdecimal"
-            | "isnumeric"
-            | "isalnum"
-            | "isalpha"
-            | "isidentifier"
-            | "fullmatch"
-            | "match"
-            | "isinstance"
-            | "startswith"
-            | "is_relative_to"
-            | "is_safe_url"
-            | "url_has_allowed_host_and_scheme"
-            | "validate"
-            | "is_valid"
-    )
-}
-
 fn collect_roots(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Name(n, _) => out.push(n.clone()),
@@ -2046,7 +2228,11 @@ pub(crate) fn lenient_dotted(e: &Expr) -> Option<String> {
         Expr::Name(n, _) => Some(n.clone()),
         Expr::Attr(base, attr, _) => match base.as_ref() {
             Expr::Unary(UnOp::Deref, inner, _) => lenient_dotted(inner).map(|b| format!("{b}.{attr}")),
-            other => lenient_dotted(other).map(|b| format!("{b}.{attr}")),
+            // A method on a computed object, `(Path(a) / b).read_text`.
+            other => Some(format!(
+                "{}.{attr}",
+                lenient_dotted(other).unwrap_or_else(|| "?".to_string())
+            )),
         },
         Expr::Call(c) => c
             .name
@@ -2057,6 +2243,109 @@ pub(crate) fn lenient_dotted(e: &Expr) -> Option<String> {
         Expr::Cast(_, inner, _) => lenient_dotted(inner),
         _ => None,
     }
+}
+
+/// `return {"k": v}` / `return [..]` / `return {..}, 404`: a framework turns
+/// these into JSON, not HTML.
+fn is_structured_return(e: &Expr) -> bool {
+    match e {
+        Expr::Collection(parts, _) => {
+            let is_tuple_with_status = parts.iter().any(|p| matches!(p, Expr::Lit(Lit::Int(_), _)));
+            if is_tuple_with_status {
+                parts.first().is_some_and(|p| matches!(p, Expr::Collection(..)))
+            } else {
+                true
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The first operand of a chain like `cin >> a >> b`.
+fn leftmost(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Binary(BinOp::Shr, l, _, _) => leftmost(l),
+        other => other.dotted(),
+    }
+}
+
+fn is_const_collection(e: &Expr) -> bool {
+    match e {
+        Expr::Collection(parts, _) => parts
+            .iter()
+            .all(|p| matches!(p, Expr::Lit(..)) || is_const_collection(p)),
+        _ => false,
+    }
+}
+
+/// A URL whose scheme and host are fixed (`https://api.example.com/...`),
+/// or a site-relative path (`/profile/...`, not `//host`).
+fn fixes_host(prefix: &str) -> bool {
+    if let Some(rest) = prefix.strip_prefix('/') {
+        return !rest.is_empty() && !rest.starts_with('/') && !rest.starts_with('\\');
+    }
+    let Some((scheme, rest)) = prefix.split_once("://") else {
+        return false;
+    };
+    !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        && rest.find(['/', '?', '#']).is_some_and(|i| i > 0)
+}
+
+/// Conditions that, when they hold, show the values they looked at were
+/// validated: predicate methods and functions named like checks.
+fn is_validator(last: &str) -> bool {
+    let l = last.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "isdigit"
+            | "isdecimal"
+            | "isnumeric"
+            | "isalnum"
+            | "isalpha"
+            | "isidentifier"
+            | "fullmatch"
+            | "match"
+            | "isinstance"
+            | "startswith"
+            | "is_relative_to"
+    ) || l.starts_with("is_")
+        || l.contains("valid")
+        || l.starts_with("check")
+        || l.starts_with("verify")
+        || l.contains("sanitiz")
+        || l.contains("allowed")
+        || l.contains("allowlist")
+        || l.contains("whitelist")
+        || l.contains("safe")
+}
+
+/// C comparison functions: equal to 0 means the strings matched.
+fn is_c_compare(name: &str) -> bool {
+    matches!(
+        name,
+        "strcmp" | "strncmp" | "strcasecmp" | "strncasecmp" | "memcmp" | "wcscmp" | "wcsncmp"
+    )
+}
+
+/// Calls whose equality with a trusted value validates their inputs.
+fn is_path_or_url_check(e: &Expr) -> bool {
+    let mut found = false;
+    walk_expr(e, &mut |x| {
+        if let Expr::Call(c) = x
+            && let Some(n) = &c.name
+        {
+            let last = n.rsplit('.').next().unwrap_or(n);
+            if matches!(
+                last,
+                "commonpath" | "commonprefix" | "urlparse" | "urlsplit" | "realpath" | "abspath"
+                    | "resolve"
+            ) {
+                found = true;
+            }
+        }
+    });
+    found
 }
 
 /// The variable whose memory a pointer expression designates:
@@ -2078,6 +2367,7 @@ fn target_name(t: &Target) -> Option<String> {
         Target::Name(n, _) => Some(n.clone()),
         Target::Attr(_, f, _) => Some(f.clone()),
         Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => Some(k.clone()),
+        Target::Index(base, _, _) => base.dotted(),
         _ => None,
     }
 }

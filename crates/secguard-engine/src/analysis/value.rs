@@ -10,7 +10,7 @@ pub struct Taint {
     /// Source categories (see `rules::category`).
     pub labels: u16,
     /// Sanitizers applied on every path (bit set from the sanitizer table).
-    pub sanitized: u64,
+    pub sanitized: u128,
     /// Where and what the first source was, for the trace.
     pub source: Rc<str>,
     pub span: Span,
@@ -106,6 +106,15 @@ pub struct Val {
     pub int_type: Option<IntType>,
     /// Declared as an array (its address is never NULL and never freed).
     pub is_array: bool,
+    /// A container whose items are all constants (an allowlist).
+    pub const_items: bool,
+    /// Known at compile time though not folded (`sizeof(struct T)`).
+    pub compile_time: bool,
+    /// The constant text a string starts with (`"https://api/" + x`).
+    pub prefix: Option<Rc<str>>,
+    /// The call that produced the value (`requests.Session`), so method
+    /// calls on it can be named by type.
+    pub origin: Option<Rc<str>>,
 }
 
 impl Val {
@@ -124,12 +133,25 @@ impl Val {
             Lit::Str(_) => Mem::NonNull,
             _ => Mem::Unknown,
         };
+        let prefix = match &lit {
+            Lit::Str(s) => Some(Rc::from(s.as_str())),
+            _ => None,
+        };
         Val {
             konst: Some(lit),
             range,
             strlen,
             mem,
+            prefix,
             ..Val::default()
+        }
+    }
+
+    /// The constant text this string value starts with, if any.
+    pub fn leading_text(&self) -> Option<&str> {
+        match &self.konst {
+            Some(Lit::Str(s)) => Some(s),
+            _ => self.prefix.as_deref(),
         }
     }
 
@@ -240,6 +262,25 @@ impl Val {
             checks: self.checks & other.checks,
             int_type: self.int_type.or(other.int_type),
             is_array: self.is_array && other.is_array,
+            const_items: self.const_items && other.const_items,
+            compile_time: self.compile_time && other.compile_time,
+            prefix: match (&self.prefix, &other.prefix) {
+                (Some(a), Some(b)) => {
+                    let n = a
+                        .char_indices()
+                        .zip(b.chars())
+                        .take_while(|((_, x), y)| x == y)
+                        .count();
+                    let common: String = a.chars().take(n).collect();
+                    if common.is_empty() { None } else { Some(Rc::from(common.as_str())) }
+                }
+                _ => None,
+            },
+            origin: if self.origin == other.origin {
+                self.origin.clone()
+            } else {
+                None
+            },
         }
     }
 }

@@ -33,6 +33,11 @@ pub(crate) struct CLowerer<'s> {
     pending: Vec<Stmt>,
     class_stack: Vec<String>,
     depth: usize,
+    /// Inside a function body (declarations there are locals).
+    in_function: bool,
+    /// Object-like macros that name another identifier
+    /// (`#define EXECL execl`, `#define ARG data`); the last definition wins.
+    aliases: std::collections::HashMap<String, String>,
 }
 
 impl<'s> CLowerer<'s> {
@@ -43,10 +48,57 @@ impl<'s> CLowerer<'s> {
             pending: Vec::new(),
             class_stack: Vec::new(),
             depth: 0,
+            in_function: false,
+            aliases: std::collections::HashMap::new(),
         }
     }
 
+    fn collect_aliases(&mut self, node: Node, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        let mut c = node.walk();
+        for child in node.named_children(&mut c) {
+            match child.kind() {
+                "preproc_def" => {
+                    if let (Some(n), Some(v)) = (
+                        child.child_by_field_name("name"),
+                        child.child_by_field_name("value"),
+                    ) {
+                        let value = text(self.src, v).trim();
+                        let is_ident = !value.is_empty()
+                            && value
+                                .chars()
+                                .next()
+                                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+                            && value.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                        if is_ident {
+                            self.aliases
+                                .insert(text(self.src, n).to_string(), value.to_string());
+                        }
+                    }
+                }
+                "preproc_if" | "preproc_ifdef" | "preproc_else" | "preproc_elif"
+                | "preproc_elifdef" => self.collect_aliases(child, depth + 1),
+                _ => {}
+            }
+        }
+    }
+
+    /// Follow macro aliases (bounded, so `#define A B` / `#define B A` ends).
+    fn unalias(&self, name: &str) -> String {
+        let mut cur = name;
+        for _ in 0..8 {
+            match self.aliases.get(cur) {
+                Some(next) => cur = next,
+                None => break,
+            }
+        }
+        cur.to_string()
+    }
+
     pub fn lower_unit(mut self, root: Node) -> Module {
+        self.collect_aliases(root, 0);
         self.module.functions.push(Function {
             name: "<module>".into(),
             class: None,
@@ -89,11 +141,11 @@ impl<'s> CLowerer<'s> {
                         child.child_by_field_name("name"),
                         child.child_by_field_name("value"),
                     ) {
-                        let lit = parse_define_value(text(self.src, value).trim());
+                        let lit = parse_define_value(text(self.src, value).trim(), Span::of(&value));
                         if let Some(lit) = lit {
-                            self.module
-                                .constants
-                                .push((text(self.src, name).to_string(), lit));
+                            let name = text(self.src, name).to_string();
+                            self.module.defines.push((name.clone(), lit.clone()));
+                            self.module.constants.push((name, lit));
                         }
                     }
                 }
@@ -182,10 +234,12 @@ impl<'s> CLowerer<'s> {
             span: Span::of(&node),
             is_module: false,
         });
+        let outer = std::mem::replace(&mut self.in_function, true);
         let body = node
             .child_by_field_name("body")
             .map(|b| self.block(b))
             .unwrap_or_default();
+        self.in_function = outer;
         if let Some(f) = self.module.functions.get_mut(idx) {
             f.body = body;
         }
@@ -270,6 +324,43 @@ impl<'s> CLowerer<'s> {
                         name,
                         ty,
                         init,
+                        span,
+                    });
+                }
+            } else if d.kind() == "function_declarator" && self.in_function {
+                // `std::string s(buf);` parses as a function declaration; inside
+                // a function body it constructs an object from the arguments.
+                let (name, _) = match d.child_by_field_name("declarator") {
+                    Some(n) => self.declarator(n, base.clone()),
+                    None => (None, CType::default()),
+                };
+                let mut args = Vec::new();
+                if let Some(plist) = d.child_by_field_name("parameters") {
+                    let mut pc = plist.walk();
+                    for p in plist.named_children(&mut pc) {
+                        let t = text(self.src, p).trim();
+                        if !t.is_empty() && t.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
+                            args.push(Expr::Name(t.to_string(), Span::of(&p)));
+                        } else if let Some(lit) = parse_define_value(t, Span::of(&p)) {
+                            args.push(lit);
+                        }
+                    }
+                }
+                let ctor = normalize_qualified(base.trim_start_matches("const ").trim());
+                if let Some(name) = name {
+                    out.push(Stmt::Decl {
+                        name,
+                        ty: CType {
+                            base: base.clone(),
+                            ..CType::default()
+                        },
+                        init: Some(Expr::Call(Box::new(Call {
+                            callee: Expr::Name(ctor.clone(), span),
+                            name: Some(ctor),
+                            args,
+                            kwargs: Vec::new(),
+                            span,
+                        }))),
                         span,
                     });
                 }
@@ -708,7 +799,12 @@ impl<'s> CLowerer<'s> {
         let span = Span::of(&node);
         match node.kind() {
             "identifier" | "field_identifier" => {
-                let t = text(self.src, node);
+                let aliased;
+                let mut t = text(self.src, node);
+                if node.kind() == "identifier" && self.aliases.contains_key(t) {
+                    aliased = self.unalias(t);
+                    t = aliased.as_str();
+                }
                 match t {
                     "NULL" | "nullptr" => Expr::Lit(Lit::Null, span),
                     "true" | "TRUE" => Expr::Lit(Lit::Bool(true), span),
@@ -1053,12 +1149,12 @@ fn parse_number(t: &str) -> Option<Lit> {
     trimmed.parse::<i64>().ok().map(Lit::Int)
 }
 
-fn parse_define_value(t: &str) -> Option<Expr> {
+fn parse_define_value(t: &str, span: Span) -> Option<Expr> {
     let t = t.trim_start_matches('(').trim_end_matches(')').trim();
     if let Some(s) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        return Some(Expr::Lit(Lit::Str(s.to_string()), Span::default()));
+        return Some(Expr::Lit(Lit::Str(s.to_string()), span));
     }
-    parse_number(t).map(|l| Expr::Lit(l, Span::default()))
+    parse_number(t).map(|l| Expr::Lit(l, span))
 }
 
 fn unescape_c(seq: &str) -> String {

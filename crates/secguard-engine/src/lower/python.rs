@@ -752,7 +752,15 @@ impl<'s> PythonLowerer<'s> {
                         binds.push((t, i));
                     }
                 }
-                "if_clause" | "comment" => {}
+                "if_clause" => {
+                    // Filters are evaluated for their calls, not their value.
+                    if let Some(cond) = child.named_child(0) {
+                        let cspan = Span::of(&cond);
+                        let e = self.expr(cond);
+                        binds.push((Target::Other(Expr::Other(vec![], cspan), cspan), e));
+                    }
+                }
+                "comment" => {}
                 "pair" => {
                     if let Some(k) = child.child_by_field_name("key") {
                         elems.push(self.expr(k));
@@ -849,31 +857,37 @@ impl<'s> PythonLowerer<'s> {
 
     fn string(&mut self, node: Node) -> Expr {
         let span = Span::of(&node);
+        // Parts in source order: literal text as `Lit`, interpolations as
+        // expressions, so constant prefixes survive.
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut has_interp = false;
-        let mut is_bytes = false;
         let mut c = node.walk();
         for child in node.children(&mut c) {
             match child.kind() {
-                "string_start" => {
-                    let t = text(self.src, child).to_ascii_lowercase();
-                    is_bytes = t.contains('b');
-                }
                 "string_content" => {
-                    literal.push_str(text(self.src, child));
                     let mut cc = child.walk();
+                    let mut pos = child.start_byte();
                     for inner in child.named_children(&mut cc) {
                         if inner.kind() == "interpolation" {
                             has_interp = true;
+                            literal.push_str(self.src.get(pos..inner.start_byte()).unwrap_or(""));
+                            if !literal.is_empty() {
+                                parts.push(Expr::Lit(Lit::Str(std::mem::take(&mut literal)), span));
+                            }
                             if let Some(e) = inner.child_by_field_name("expression") {
                                 parts.push(self.expr(e));
                             }
+                            pos = inner.end_byte();
                         }
                     }
+                    literal.push_str(self.src.get(pos..child.end_byte()).unwrap_or(""));
                 }
                 "interpolation" => {
                     has_interp = true;
+                    if !literal.is_empty() {
+                        parts.push(Expr::Lit(Lit::Str(std::mem::take(&mut literal)), span));
+                    }
                     if let Some(e) = child.child_by_field_name("expression") {
                         parts.push(self.expr(e));
                     }
@@ -882,8 +896,10 @@ impl<'s> PythonLowerer<'s> {
                 _ => {}
             }
         }
-        let _ = is_bytes;
         if has_interp {
+            if !literal.is_empty() {
+                parts.push(Expr::Lit(Lit::Str(literal), span));
+            }
             Expr::Format(parts, span)
         } else {
             Expr::Lit(Lit::Str(literal), span)
