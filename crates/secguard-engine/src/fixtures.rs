@@ -19,7 +19,11 @@ pub struct FixtureFailure {
 
 impl std::fmt::Display for FixtureFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = if self.positive { "positive" } else { "negative" };
+        let kind = if self.positive {
+            "positive"
+        } else {
+            "negative"
+        };
         let expect = if self.positive {
             "expected a finding, got none"
         } else {
@@ -65,7 +69,13 @@ pub fn test_rule_fixtures(engine: &Engine) -> FixtureReport {
             .iter()
             .map(|c| (true, c))
             .enumerate()
-            .chain(rule.fixtures.negative.iter().map(|c| (false, c)).enumerate());
+            .chain(
+                rule.fixtures
+                    .negative
+                    .iter()
+                    .map(|c| (false, c))
+                    .enumerate(),
+            );
         for (i, (positive, code)) in cases {
             report.fixtures += 1;
             let path = PathBuf::from(format!("fixture.{ext}"));
@@ -76,7 +86,7 @@ pub fn test_rule_fixtures(engine: &Engine) -> FixtureReport {
                 .filter(|f| f.suppression.is_none())
                 .map(|f| f.rule_id.clone())
                 .collect();
-            let hit = fired.iter().any(|r| *r == rule.meta.id);
+            let hit = fired.contains(&rule.meta.id);
             if hit != positive {
                 report.failures.push(FixtureFailure {
                     rule_id: rule.meta.id.clone(),

@@ -264,6 +264,9 @@ impl Target {
     }
 }
 
+// Statements are built once per file and walked many times; keeping loops
+// inline avoids an indirection on the interpreter's hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt {
     /// `target = value` or, with `op`, `target op= value`.

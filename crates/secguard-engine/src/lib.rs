@@ -142,7 +142,11 @@ impl Engine {
         let Some(index) = self.indexes.get(&language) else {
             return result;
         };
-        let sources = self.set.sources.get(&language).unwrap_or(&self.empty_sources);
+        let sources = self
+            .set
+            .sources
+            .get(&language)
+            .unwrap_or(&self.empty_sources);
         let analysis = analysis::Analysis::new(
             &module,
             source,
@@ -175,7 +179,12 @@ impl Engine {
         result
     }
 
-    fn hits_to_findings(&self, path: &Path, source: &str, mut hits: Vec<analysis::Hit>) -> Vec<Finding> {
+    fn hits_to_findings(
+        &self,
+        path: &Path,
+        source: &str,
+        mut hits: Vec<analysis::Hit>,
+    ) -> Vec<Finding> {
         hits.sort_by_key(|h| (h.span.start_byte, h.span.end_byte, h.rule));
         let lines = LineIndex::new(source);
         let path_str = path.to_string_lossy().replace('\\', "/");
@@ -190,9 +199,7 @@ impl Engine {
                 .get(h.span.start_byte..h.span.end_byte)
                 .unwrap_or("")
                 .to_string();
-            let occ = occurrences
-                .entry((h.rule, matched.clone()))
-                .or_insert(0);
+            let occ = occurrences.entry((h.rule, matched.clone())).or_insert(0);
             let fingerprint = Fingerprint::compute(&meta.id, &path_str, &matched, *occ);
             *occ += 1;
             let confidence = if h.weaker {
@@ -203,10 +210,14 @@ impl Engine {
             } else {
                 meta.confidence
             };
-            let message = meta
-                .message
-                .replace("{sink}", &h.sink)
-                .replace("{source}", if h.source.is_empty() { "untrusted input" } else { &h.source });
+            let message = meta.message.replace("{sink}", &h.sink).replace(
+                "{source}",
+                if h.source.is_empty() {
+                    "untrusted input"
+                } else {
+                    &h.source
+                },
+            );
             let trace = h
                 .trace
                 .iter()

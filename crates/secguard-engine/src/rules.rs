@@ -498,7 +498,12 @@ fn compile_conditions(
         let arg = match (&c.arg, &c.kwarg) {
             (Some(a), None) => ArgRef::Pos(*a),
             (None, Some(k)) => ArgRef::Kw(k.clone()),
-            _ => return Err(rule_err(file, format!("{path}: give exactly one of `arg` or `kwarg`"))),
+            _ => {
+                return Err(rule_err(
+                    file,
+                    format!("{path}: give exactly one of `arg` or `kwarg`"),
+                ));
+            }
         };
         let is = match c.is.as_deref() {
             None => None,
@@ -515,7 +520,9 @@ fn compile_conditions(
                 other => {
                     return Err(rule_err(
                         file,
-                        format!("{path}.is: unknown test '{other}' (expected present, missing, truthy, falsy, constant, not-constant, tainted, untainted or fixed-host)"),
+                        format!(
+                            "{path}.is: unknown test '{other}' (expected present, missing, truthy, falsy, constant, not-constant, tainted, untainted or fixed-host)"
+                        ),
                     ));
                 }
             }),
@@ -603,7 +610,11 @@ impl RuleSet {
         for lang in langs {
             let set = self.sources.entry(lang).or_default();
             for (i, g) in parsed.sources.iter().enumerate() {
-                let bits = categories(file, &format!("sources[{i}].category"), &[g.category.clone()])?;
+                let bits = categories(
+                    file,
+                    &format!("sources[{i}].category"),
+                    std::slice::from_ref(&g.category),
+                )?;
                 for c in &g.calls {
                     set.calls.push((NamePattern::new(c), bits));
                 }
@@ -640,7 +651,10 @@ impl RuleSet {
             languages.push(lang);
         }
         if languages.is_empty() {
-            return Err(rule_err(file, "languages: at least one language is required"));
+            return Err(rule_err(
+                file,
+                "languages: at least one language is required",
+            ));
         }
         let mut cwe = Vec::new();
         for c in &r.cwe {
@@ -649,7 +663,9 @@ impl RuleSet {
                 CweField::Num(_) => None,
                 CweField::Text(t) => Cwe::parse(t),
             };
-            cwe.push(parsed.ok_or_else(|| rule_err(file, "cwe: expected CWE ids like 89 or CWE-89"))?);
+            cwe.push(
+                parsed.ok_or_else(|| rule_err(file, "cwe: expected CWE ids like 89 or CWE-89"))?,
+            );
         }
         if cwe.is_empty() {
             return Err(rule_err(file, "cwe: at least one CWE is required"));
@@ -804,7 +820,10 @@ mod tests {
         assert!(!NamePattern::new("*.execute").matches("executes"));
         assert!(NamePattern::new("subprocess.*").matches("subprocess.run"));
         assert!(NamePattern::new("*request.args*").matches("flask.request.args.get"));
-        assert_eq!(NamePattern::new("*.execute").key.as_deref(), Some("execute"));
+        assert_eq!(
+            NamePattern::new("*.execute").key.as_deref(),
+            Some("execute")
+        );
         assert_eq!(NamePattern::new("subprocess.*").key, None);
     }
 }

@@ -39,8 +39,16 @@ fn strip_qualifiers(base: &str) -> String {
         .filter(|w| {
             !matches!(
                 *w,
-                "const" | "volatile" | "static" | "extern" | "register" | "struct" | "restrict"
-                    | "inline" | "signed" | "auto"
+                "const"
+                    | "volatile"
+                    | "static"
+                    | "extern"
+                    | "register"
+                    | "struct"
+                    | "restrict"
+                    | "inline"
+                    | "signed"
+                    | "auto"
             )
         })
         .collect();
@@ -61,8 +69,8 @@ pub(crate) fn type_size(base: &str) -> Option<i64> {
         "int" | "unsigned" | "unsigned int" | "int32_t" | "uint32_t" | "float" | "wchar_t"
         | "char32_t" | "DWORD" => 4,
         "long" | "unsigned long" | "long int" | "unsigned long int" | "long long"
-        | "unsigned long long" | "long long int" | "int64_t" | "uint64_t" | "double"
-        | "size_t" | "ssize_t" | "ptrdiff_t" | "intptr_t" | "uintptr_t" | "off_t" => 8,
+        | "unsigned long long" | "long long int" | "int64_t" | "uint64_t" | "double" | "size_t"
+        | "ssize_t" | "ptrdiff_t" | "intptr_t" | "uintptr_t" | "off_t" => 8,
         "long double" => 16,
         _ => return None,
     })
@@ -150,13 +158,13 @@ fn printf_max_len(fmt: &str, args: &[Val]) -> Option<(i64, bool)> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] != b'%' {
-            total += 1;
+            total = total.saturating_add(1);
             i += 1;
             continue;
         }
         i += 1;
         if i < bytes.len() && bytes[i] == b'%' {
-            total += 1;
+            total = total.saturating_add(1);
             i += 1;
             continue;
         }
@@ -166,14 +174,18 @@ fn printf_max_len(fmt: &str, args: &[Val]) -> Option<(i64, bool)> {
         }
         let mut width = 0i64;
         while i < bytes.len() && bytes[i].is_ascii_digit() {
-            width = width * 10 + (bytes[i] - b'0') as i64;
+            width = width
+                .saturating_mul(10)
+                .saturating_add((bytes[i] - b'0') as i64);
             i += 1;
         }
         if i < bytes.len() && bytes[i] == b'.' {
             i += 1;
             let mut p = 0i64;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
-                p = p * 10 + (bytes[i] - b'0') as i64;
+                p = p
+                    .saturating_mul(10)
+                    .saturating_add((bytes[i] - b'0') as i64);
                 i += 1;
             }
             precision = Some(p);
@@ -192,7 +204,7 @@ fn printf_max_len(fmt: &str, args: &[Val]) -> Option<(i64, bool)> {
         let len = match conv {
             b's' => match (precision, arg) {
                 (Some(p), _) => Some(p),
-                (None, Some(a)) => a.strlen.or(a.cap.map(|c| c - 1)),
+                (None, Some(a)) => a.strlen.or(a.cap.map(|c| c.saturating_sub(1))),
                 (None, None) => None,
             },
             b'd' | b'i' => Some(if long > 0 { 20 } else { 11 }),
@@ -203,7 +215,7 @@ fn printf_max_len(fmt: &str, args: &[Val]) -> Option<(i64, bool)> {
             _ => Some(24),
         };
         match len {
-            Some(l) => total += l.max(width),
+            Some(l) => total = total.saturating_add(l.max(width)),
             None => {
                 if arg.is_some_and(|a| a.taint.is_some()) {
                     tainted_unbounded = true;
@@ -232,9 +244,12 @@ impl<'a> Analysis<'a> {
         if is_free_fn(base) {
             if let (Some(p), Some(pe)) = (args.first(), ctx.call.args.first()) {
                 match p.mem {
-                    Mem::Freed { .. } => {
-                        self.checker_hit(CheckerKind::DoubleFree, span, &describe(pe, "pointer"), None)
-                    }
+                    Mem::Freed { .. } => self.checker_hit(
+                        CheckerKind::DoubleFree,
+                        span,
+                        &describe(pe, "pointer"),
+                        None,
+                    ),
                     Mem::MaybeFreed { .. } => self.checker_hit_weaker(
                         CheckerKind::DoubleFree,
                         span,
@@ -245,7 +260,10 @@ impl<'a> Analysis<'a> {
                     _ => {
                         if let Some(v) = pe.as_var() {
                             let mut nv = self.lookup(v, st);
-                            nv.mem = Mem::Freed { site: span, at: span };
+                            nv.mem = Mem::Freed {
+                                site: span,
+                                at: span,
+                            };
                             st.vars.insert(Rc::from(v), nv);
                         }
                     }
@@ -257,41 +275,73 @@ impl<'a> Analysis<'a> {
         // Use of a freed or NULL pointer as an argument.
         for (i, (v, e)) in args.iter().zip(ctx.call.args.iter()).enumerate() {
             match v.mem {
-                Mem::Freed { .. } => {
-                    self.checker_hit(CheckerKind::UseAfterFree, e.span(), &describe(e, "pointer"), None)
-                }
-                Mem::MaybeFreed { .. } => {
-                    self.checker_hit_weaker(CheckerKind::UseAfterFree, e.span(), &describe(e, "pointer"))
-                }
-                Mem::Null if derefs_arg(base, i) => {
-                    self.checker_hit(CheckerKind::NullDereference, e.span(), &describe(e, "pointer"), None)
-                }
-                Mem::Alloc { checked: false, heap: true, .. } if derefs_arg(base, i) => {
-                    self.checker_hit_weaker(CheckerKind::NullDereference, e.span(), &describe(e, "allocation"))
-                }
+                Mem::Freed { .. } => self.checker_hit(
+                    CheckerKind::UseAfterFree,
+                    e.span(),
+                    &describe(e, "pointer"),
+                    None,
+                ),
+                Mem::MaybeFreed { .. } => self.checker_hit_weaker(
+                    CheckerKind::UseAfterFree,
+                    e.span(),
+                    &describe(e, "pointer"),
+                ),
+                Mem::Null if derefs_arg(base, i) => self.checker_hit(
+                    CheckerKind::NullDereference,
+                    e.span(),
+                    &describe(e, "pointer"),
+                    None,
+                ),
+                Mem::Alloc {
+                    checked: false,
+                    heap: true,
+                    ..
+                } if derefs_arg(base, i) => self.checker_hit_weaker(
+                    CheckerKind::NullDereference,
+                    e.span(),
+                    &describe(e, "allocation"),
+                ),
                 _ => {}
             }
         }
 
         if let Some(heap) = alloc_kind(&lower) {
             let size = match lower.as_str() {
-                "calloc" => match (args.first().and_then(|a| a.int()), args.get(1).and_then(|a| a.int())) {
+                "calloc" => match (
+                    args.first().and_then(|a| a.int()),
+                    args.get(1).and_then(|a| a.int()),
+                ) {
                     (Some(a), Some(b)) => Some(a.saturating_mul(b)),
                     _ => None,
                 },
                 "realloc" | "aligned_alloc" | "reallocarray" => args.get(1).and_then(|a| a.int()),
-                "strdup" | "_strdup" | "wcsdup" => args.first().and_then(|a| a.strlen).map(|l| l + 1),
-                "strndup" => args.get(1).and_then(|a| a.int()).map(|l| l + 1),
+                "strdup" | "_strdup" | "wcsdup" => args
+                    .first()
+                    .and_then(|a| a.strlen)
+                    .map(|l| l.saturating_add(1)),
+                "strndup" => args
+                    .get(1)
+                    .and_then(|a| a.int())
+                    .map(|l| l.saturating_add(1)),
                 _ => args.first().and_then(|a| a.int()),
             };
-            let size_idx = if matches!(lower.as_str(), "realloc" | "aligned_alloc") { 1 } else { 0 };
+            let size_idx = if matches!(lower.as_str(), "realloc" | "aligned_alloc") {
+                1
+            } else {
+                0
+            };
             if let (Some(sv), Some(se)) = (args.get(size_idx), ctx.call.args.get(size_idx))
                 && let Some(t) = &sv.taint
                 && sv.checks & CHECK_UPPER == 0
                 && has_arith(se)
             {
                 let t = (**t).clone();
-                self.checker_hit(CheckerKind::AllocSizeOverflow, span, &format!("size passed to {base}()"), Some(&t));
+                self.checker_hit(
+                    CheckerKind::AllocSizeOverflow,
+                    span,
+                    &format!("size passed to {base}()"),
+                    Some(&t),
+                );
             }
             if lower == "calloc" || lower == "reallocarray" {
                 for (v, e) in args.iter().zip(ctx.call.args.iter()).take(2) {
@@ -300,7 +350,12 @@ impl<'a> Analysis<'a> {
                         && lower == "reallocarray"
                     {
                         let t = (**t).clone();
-                        self.checker_hit(CheckerKind::AllocSizeOverflow, e.span(), "element count", Some(&t));
+                        self.checker_hit(
+                            CheckerKind::AllocSizeOverflow,
+                            e.span(),
+                            "element count",
+                            Some(&t),
+                        );
                     }
                 }
             }
@@ -330,7 +385,8 @@ impl<'a> Analysis<'a> {
                     heap,
                 },
                 cap: size,
-                content: if matches!(lower.as_str(), "calloc" | "realloc") || lower.contains("dup") {
+                content: if matches!(lower.as_str(), "calloc" | "realloc") || lower.contains("dup")
+                {
                     Init::Yes
                 } else {
                     Init::No(span)
@@ -374,7 +430,9 @@ impl<'a> Analysis<'a> {
                 if let Some(Lit::Str(s)) = &a.konst {
                     return Some(Val::konst(Lit::Int(s.chars().count() as i64)));
                 }
-                let hi = a.strlen.or(a.cap.map(|c| c / a.elem.unwrap_or(1).max(1) - 1));
+                let hi = a.strlen.or(a
+                    .cap
+                    .map(|c| (c / a.elem.unwrap_or(1).max(1)).saturating_sub(1)));
                 // A length measured from a buffer is bounded by that buffer,
                 // so it is not attacker-chosen the way the contents are.
                 return Some(Val {
@@ -402,7 +460,12 @@ impl<'a> Analysis<'a> {
                 });
             }
             "gets" | "_getws" | "getws" => {
-                self.checker_hit(CheckerKind::UnboundedCopy, span, &format!("{base}() cannot limit its input"), None);
+                self.checker_hit(
+                    CheckerKind::UnboundedCopy,
+                    span,
+                    &format!("{base}() cannot limit its input"),
+                    None,
+                );
                 return None;
             }
             "strcpy" | "wcscpy" | "_mbscpy" | "lstrcpy" | "stpcpy" | "strcat" | "wcscat"
@@ -411,12 +474,16 @@ impl<'a> Analysis<'a> {
                     return None;
                 };
                 let is_cat = base.contains("cat");
-                let src_len = s.strlen.or(s.cap.map(|c| c / w - 1));
+                let src_len = s.strlen.or(s.cap.map(|c| (c / w).saturating_sub(1)));
                 let need = match (is_cat, src_len, d.strlen) {
-                    (false, Some(l), _) => Some((l + 1) * w),
-                    (true, Some(l), Some(dl)) => Some((l + dl + 1) * w),
-                    (true, Some(l), None) if d.cap.is_some() && s.cap.is_some() && s.strlen.is_none() => {
-                        Some((l + 1) * w)
+                    (false, Some(l), _) => Some(l.saturating_add(1).saturating_mul(w)),
+                    (true, Some(l), Some(dl)) => {
+                        Some(l.saturating_add(dl).saturating_add(1).saturating_mul(w))
+                    }
+                    (true, Some(l), None)
+                        if d.cap.is_some() && s.cap.is_some() && s.strlen.is_none() =>
+                    {
+                        Some(l.saturating_add(1).saturating_mul(w))
                     }
                     _ => None,
                 };
@@ -451,12 +518,14 @@ impl<'a> Analysis<'a> {
                     return None;
                 };
                 let elem_w = if base.starts_with('w') { 4 } else { 1 };
-                let bytes = n.int().map(|k| k * elem_w);
+                let bytes = n.int().map(|k| k.saturating_mul(elem_w));
                 let is_set = base.contains("set");
                 let is_cat = base.contains("cat");
                 let need = if is_cat {
                     match (bytes, d.strlen) {
-                        (Some(b), Some(dl)) => Some(b + dl * w + w),
+                        (Some(b), Some(dl)) => {
+                            Some(b.saturating_add(dl.saturating_mul(w)).saturating_add(w))
+                        }
                         (Some(b), None) => Some(b),
                         _ => None,
                     }
@@ -499,8 +568,10 @@ impl<'a> Analysis<'a> {
                     );
                 }
                 if is_set {
-                    if let (Some(b), Some(dv)) = (bytes, ctx.call.args.first().and_then(|e| super::pointer_root(e)))
-                        && args.get(1).and_then(|c| c.int()) != Some(0)
+                    if let (Some(b), Some(dv)) = (
+                        bytes,
+                        ctx.call.args.first().and_then(|e| super::pointer_root(e)),
+                    ) && args.get(1).and_then(|c| c.int()) != Some(0)
                         && let Some(var) = st.vars.get_mut(dv)
                     {
                         var.strlen = Some(b / w);
@@ -522,29 +593,36 @@ impl<'a> Analysis<'a> {
             }
             "sprintf" | "vsprintf" | "swprintf" | "snprintf" | "vsnprintf" | "vswprintf" => {
                 let bounded = base.contains('n') || base == "swprintf" || base == "vswprintf";
-                let Some(d) = args.first() else { return None };
+                let d = args.first()?;
                 if bounded {
                     if let (Some(n), Some(c)) = (args.get(1).and_then(|a| a.int()), d.cap)
-                        && n * w > c
+                        && n.saturating_mul(w) > c
                     {
                         self.checker_hit(
                             CheckerKind::BufferOverflow,
                             span,
-                            &format!("{base}() is told the buffer holds {n} elements but it holds {}", c / w),
+                            &format!(
+                                "{base}() is told the buffer holds {n} elements but it holds {}",
+                                c / w
+                            ),
                             None,
                         );
                     }
                 } else if let Some(Lit::Str(fmt)) = args.get(1).and_then(|a| a.konst.clone())
-                    && let Some((need, tainted)) = printf_max_len(&fmt, args.get(2..).unwrap_or(&[]))
+                    && let Some((need, tainted)) =
+                        printf_max_len(&fmt, args.get(2..).unwrap_or(&[]))
                 {
                     if need != i64::MAX
                         && let Some(c) = d.cap
-                        && (need + 1) * w > c
+                        && need.saturating_add(1).saturating_mul(w) > c
                     {
                         self.checker_hit(
                             CheckerKind::BufferOverflow,
                             span,
-                            &format!("{base}() may write {} bytes into a {c}-byte buffer", need + 1),
+                            &format!(
+                                "{base}() may write {} bytes into a {c}-byte buffer",
+                                need.saturating_add(1)
+                            ),
                             None,
                         );
                     } else if need == i64::MAX && tainted {
@@ -571,7 +649,7 @@ impl<'a> Analysis<'a> {
                     _ => (1, 2),
                 };
                 if let (Some(b), Some(n)) = (args.get(buf_i), args.get(n_i).and_then(|a| a.int())) {
-                    let mut bytes = n * if base == "fgetws" { 4 } else { 1 };
+                    let mut bytes = n.saturating_mul(if base == "fgetws" { 4 } else { 1 });
                     if base == "fread"
                         && let Some(sz) = args.get(1).and_then(|a| a.int())
                     {
@@ -638,7 +716,14 @@ impl<'a> Analysis<'a> {
     }
 
     /// `dst` receives data from `srcs`: taint flows, string length is set.
-    fn copy_into(&mut self, ctx: &CallCtx<'_, 'a>, dst: usize, srcs: &[usize], st: &mut State, strlen: Option<i64>) {
+    fn copy_into(
+        &mut self,
+        ctx: &CallCtx<'_, 'a>,
+        dst: usize,
+        srcs: &[usize],
+        st: &mut State,
+        strlen: Option<i64>,
+    ) {
         let Some(root) = ctx.call.args.get(dst).and_then(|e| super::pointer_root(e)) else {
             return;
         };
@@ -659,7 +744,9 @@ impl<'a> Analysis<'a> {
 
     pub(super) fn check_deref(&mut self, v: &Val, span: Span) {
         match v.mem {
-            Mem::Freed { .. } => self.checker_hit(CheckerKind::UseAfterFree, span, "freed pointer", None),
+            Mem::Freed { .. } => {
+                self.checker_hit(CheckerKind::UseAfterFree, span, "freed pointer", None)
+            }
             Mem::MaybeFreed { .. } => {
                 self.checker_hit_weaker(CheckerKind::UseAfterFree, span, "possibly freed pointer")
             }
@@ -677,25 +764,36 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    pub(super) fn check_index(&mut self, _fr: &mut Frame<'a>, base: &Val, idx: &Val, span: Span, write: bool) {
+    pub(super) fn check_index(
+        &mut self,
+        _fr: &mut Frame<'a>,
+        base: &Val,
+        idx: &Val,
+        span: Span,
+        write: bool,
+    ) {
         self.check_deref(base, span);
         if let Some(t) = &idx.taint
             && idx.checks & CHECK_UPPER == 0
             && idx.konst.is_none()
         {
             let t = (**t).clone();
-            let what = if write { "array index used for a write" } else { "array index used for a read" };
+            let what = if write {
+                "array index used for a write"
+            } else {
+                "array index used for a read"
+            };
             self.checker_hit(CheckerKind::TaintedIndex, span, what, Some(&t));
             return;
         }
-        if let (Some((lo, hi)), Some(cap)) = (idx.range, base.cap) {
+        if let (Some((_, hi)), Some(cap)) = (idx.range, base.cap) {
             let elem = base.elem.unwrap_or(1).max(1);
             let kind = if write {
                 CheckerKind::BufferOverflow
             } else {
                 CheckerKind::BufferOverread
             };
-            if hi != i64::MAX && hi.saturating_add(1).saturating_mul(elem) > cap && lo != i64::MIN || (hi != i64::MAX && lo == i64::MIN && hi.saturating_add(1).saturating_mul(elem) > cap) {
+            if hi != i64::MAX && hi.saturating_add(1).saturating_mul(elem) > cap {
                 self.checker_hit(
                     kind,
                     span,
@@ -717,10 +815,18 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    pub(super) fn arith_checks(&mut self, op: BinOp, l: &Val, r: &Val, span: Span, target: Option<&Target>) {
+    pub(super) fn arith_checks(
+        &mut self,
+        op: BinOp,
+        l: &Val,
+        r: &Val,
+        span: Span,
+        target: Option<&Target>,
+    ) {
         match op {
             BinOp::Div | BinOp::Mod => {
-                let zero = matches!(r.konst, Some(Lit::Int(0))) || matches!(r.konst, Some(Lit::Float(f)) if f == 0.0);
+                let zero = matches!(r.konst, Some(Lit::Int(0)))
+                    || matches!(r.konst, Some(Lit::Float(f)) if f == 0.0);
                 if zero {
                     self.checker_hit(CheckerKind::DivideByZero, span, "division by zero", None);
                 } else if let Some(t) = &r.taint
@@ -728,7 +834,12 @@ impl<'a> Analysis<'a> {
                     && r.konst.is_none()
                 {
                     let t = (**t).clone();
-                    self.checker_hit(CheckerKind::DivideByZero, span, "divisor not checked for zero", Some(&t));
+                    self.checker_hit(
+                        CheckerKind::DivideByZero,
+                        span,
+                        "divisor not checked for zero",
+                        Some(&t),
+                    );
                 }
             }
             BinOp::Add | BinOp::Mul | BinOp::Shl => {
@@ -755,7 +866,9 @@ impl<'a> Analysis<'a> {
                     if let Some(t) = &v.taint
                         && v.checks & CHECK_UPPER == 0
                         && v.konst.is_none()
-                        && other.int().is_none_or(|k| k > 1 || op == BinOp::Add && k > 0)
+                        && other
+                            .int()
+                            .is_none_or(|k| k > 1 || op == BinOp::Add && k > 0)
                         && !(op == BinOp::Add && other.int().is_some_and(|k| k <= 0))
                     {
                         let t = (**t).clone();
@@ -774,7 +887,13 @@ impl<'a> Analysis<'a> {
 
     /// At a return or the end of a function: allocations made here and
     /// still owned only by locals leak.
-    pub(super) fn exit_checks(&mut self, fr: &Frame<'a>, st: &State, ret: Option<&Expr>, span: Span) {
+    pub(super) fn exit_checks(
+        &mut self,
+        fr: &Frame<'a>,
+        st: &State,
+        ret: Option<&Expr>,
+        span: Span,
+    ) {
         if !self.lang.is_c_family() || !self.index.checkers.contains_key(&CheckerKind::MemoryLeak) {
             return;
         }
@@ -796,7 +915,9 @@ impl<'a> Analysis<'a> {
         let mut names: Vec<(&Rc<str>, &Val)> = st.vars.iter().collect();
         names.sort_by(|a, b| a.0.cmp(b.0));
         for (name, v) in names {
-            if let Mem::Alloc { site, heap: true, .. } = v.mem
+            if let Mem::Alloc {
+                site, heap: true, ..
+            } = v.mem
                 && fr.local_allocs.contains(&site)
                 && !returned_sites.contains(&site)
                 && !reported.contains(&site)
@@ -854,7 +975,11 @@ fn has_unbounded_scan(fmt: &str) -> bool {
 /// Library calls that dereference the pointer at an argument position.
 fn derefs_arg(base: &str, i: usize) -> bool {
     let str_like = base.starts_with("str") || base.starts_with("mem") || base.starts_with("wcs");
-    (str_like && i <= 1) || (matches!(base, "printf" | "puts" | "fputs" | "atoi" | "atol" | "strtol") && i == 0)
+    (str_like && i <= 1)
+        || (matches!(
+            base,
+            "printf" | "puts" | "fputs" | "atoi" | "atol" | "strtol"
+        ) && i == 0)
 }
 
 fn describe(e: &Expr, default: &str) -> String {

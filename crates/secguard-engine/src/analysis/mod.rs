@@ -126,19 +126,15 @@ impl<'a> Analysis<'a> {
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         let mut called: HashSet<String> = HashSet::new();
         for f in &self.module.functions {
-            walk_stmts(&f.body, &mut |s| {
-                match s {
-                    Stmt::Assign { target, .. } => count_target(target, &mut assign_counts),
-                    Stmt::Decl { name, init, .. } if f.is_module || init.is_some() => {
-                        if f.is_module {
-                            *assign_counts.entry(name.clone()).or_default() += 1;
-                        }
-                    }
-                    Stmt::Loop {
-                        bind: Some((t, _)), ..
-                    } => count_target(t, &mut assign_counts),
-                    _ => {}
+            walk_stmts(&f.body, &mut |s| match s {
+                Stmt::Assign { target, .. } => count_target(target, &mut assign_counts),
+                Stmt::Decl { name, .. } if f.is_module => {
+                    *assign_counts.entry(name.clone()).or_default() += 1;
                 }
+                Stmt::Loop {
+                    bind: Some((t, _)), ..
+                } => count_target(t, &mut assign_counts),
+                _ => {}
             });
             walk_exprs_in(&f.body, &mut |e| {
                 if let Expr::Call(c) = e
@@ -229,7 +225,8 @@ impl<'a> Analysis<'a> {
             }
             match e {
                 Expr::Lit(l, _) => {
-                    self.constants.insert(Rc::from(name.as_str()), Val::konst(l));
+                    self.constants
+                        .insert(Rc::from(name.as_str()), Val::konst(l));
                 }
                 Expr::Collection(..) => {
                     self.constants.insert(
@@ -286,7 +283,8 @@ impl<'a> Analysis<'a> {
                 v.mem = Mem::Unknown;
                 v.is_array = false;
             }
-            let first_self = pi == 0 && (is_self(&p.name) || func.class.is_some() && self.lang == Language::Python);
+            let first_self = pi == 0
+                && (is_self(&p.name) || func.class.is_some() && self.lang == Language::Python);
             if is_route && !first_self {
                 v.taint = Some(Rc::new(Taint {
                     labels: category::WEB,
@@ -464,8 +462,15 @@ impl<'a> Analysis<'a> {
                         // opaque typedefs (va_list) are initialized by macros.
                         let scalar = ty.pointer_depth > 0
                             || cfamily::int_type(&ty.base).is_some()
-                            || matches!(ty.base.trim_start_matches("const ").trim(), "float" | "double" | "long double");
-                        if scalar && !ty.is_array && !fr.func.is_module && !ty.base.contains("static") {
+                            || matches!(
+                                ty.base.trim_start_matches("const ").trim(),
+                                "float" | "double" | "long double"
+                            );
+                        if scalar
+                            && !ty.is_array
+                            && !fr.func.is_module
+                            && !ty.base.contains("static")
+                        {
                             v.init = Init::No(*span);
                         }
                     }
@@ -503,7 +508,17 @@ impl<'a> Analysis<'a> {
                 els,
                 runs_once,
                 ..
-            } => self.exec_loop(fr, init, cond.as_ref(), bind.as_ref(), update, body, els, *runs_once, st),
+            } => self.exec_loop(
+                fr,
+                init,
+                cond.as_ref(),
+                bind.as_ref(),
+                update,
+                body,
+                els,
+                *runs_once,
+                st,
+            ),
             Stmt::Switch {
                 scrutinee, cases, ..
             } => {
@@ -537,14 +552,12 @@ impl<'a> Analysis<'a> {
                     let entry = entry.join(&fall);
                     fall = self.exec_block(fr, body, entry);
                 }
-                // A default-less switch on a known value that no case took.
-                let skipped_default = known.is_some() && !matched_const && has_default;
                 let breaks = fr.breaks.pop().unwrap_or_default();
                 let mut out = State::join_all(breaks).join(&fall);
-                if !has_default && !(known.is_some() && matched_const) {
+                // Without a default, control may skip every case.
+                if !(has_default || known.is_some() && matched_const) {
                     out = out.join(&st);
                 }
-                let _ = skipped_default;
                 out
             }
             Stmt::Try {
@@ -616,10 +629,7 @@ impl<'a> Analysis<'a> {
         st: State,
     ) -> State {
         let mut head = self.exec_block(fr, init, st);
-        let iter_val = match bind {
-            Some((_, iter)) => Some(self.eval(fr, iter, &mut head)),
-            None => None,
-        };
+        let iter_val = bind.map(|(_, iter)| self.eval(fr, iter, &mut head));
         let mut exits = Vec::new();
         let mut breaks_all = Vec::new();
         let mut always_true = false;
@@ -669,7 +679,11 @@ impl<'a> Analysis<'a> {
             let end = State::join_all(conts).join(&end);
             let end = self.exec_block(fr, update, end);
             let joined = head.join(&end);
-            head = if iteration == 0 { widen(&head, &joined) } else { joined };
+            head = if iteration == 0 {
+                widen(&head, &joined)
+            } else {
+                joined
+            };
         }
         if !always_true && !head.dead && cond.is_some() && exits.is_empty() {
             exits.push(head.clone());
@@ -683,7 +697,14 @@ impl<'a> Analysis<'a> {
     // Assignment
     // -----------------------------------------------------------------
 
-    fn assign(&mut self, fr: &mut Frame<'a>, target: &'a Target, v: Val, st: &mut State, span: Span) {
+    fn assign(
+        &mut self,
+        fr: &mut Frame<'a>,
+        target: &'a Target,
+        v: Val,
+        st: &mut State,
+        _span: Span,
+    ) {
         match target {
             Target::Name(n, _) => {
                 let prev = st.vars.get(n.as_str()).cloned();
@@ -704,7 +725,7 @@ impl<'a> Analysis<'a> {
                 for p in parts {
                     let mut pv = v.clone();
                     pv.konst = None;
-                    self.assign(fr, p, pv, st, span);
+                    self.assign(fr, p, pv, st, _span);
                 }
             }
             Target::Attr(base, _, _) | Target::Index(base, _, _) => {
@@ -920,7 +941,10 @@ impl<'a> Analysis<'a> {
                 if *op == BinOp::Shr && self.lang == Language::Cpp {
                     // `std::cin >> x` and `stream >> x` fill x from the stream.
                     let stream = leftmost(l);
-                    let from_stdin = matches!(stream.as_deref(), Some("cin" | "std.cin" | "wcin" | "std.wcin"));
+                    let from_stdin = matches!(
+                        stream.as_deref(),
+                        Some("cin" | "std.cin" | "wcin" | "std.wcin")
+                    );
                     let taint = if from_stdin {
                         Some(Rc::new(Taint {
                             labels: category::USER,
@@ -929,7 +953,9 @@ impl<'a> Analysis<'a> {
                             span: *span,
                         }))
                     } else {
-                        stream.as_deref().and_then(|s| self.lookup(s, st).taint.clone())
+                        stream
+                            .as_deref()
+                            .and_then(|s| self.lookup(s, st).taint.clone())
                     };
                     if let Some(root) = pointer_root(r)
                         && (from_stdin || taint.is_some())
@@ -960,7 +986,9 @@ impl<'a> Analysis<'a> {
                     let base = inner.as_var().map(|v| self.lookup(v, st));
                     return Val {
                         mem: Mem::NonNull,
-                        cap: base.as_ref().and_then(|b| if b.is_array { b.cap } else { b.elem }),
+                        cap: base
+                            .as_ref()
+                            .and_then(|b| if b.is_array { b.cap } else { b.elem }),
                         taint: base.and_then(|b| b.taint),
                         ..Val::default()
                     };
@@ -1021,7 +1049,9 @@ impl<'a> Analysis<'a> {
                 }
                 let mut out = Val {
                     taint,
-                    prefix: prefix.filter(|p| !p.is_empty()).map(|p| Rc::from(p.as_str())),
+                    prefix: prefix
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Rc::from(p.as_str())),
                     ..Val::default()
                 };
                 if let Expr::Collection(..) = e
@@ -1126,7 +1156,11 @@ impl<'a> Analysis<'a> {
             if v.is_array {
                 return v.cap;
             }
-            return v.elem.map(|_| 8).or(Some(8)).filter(|_| v.mem != Mem::Unknown || v.elem.is_some());
+            return v
+                .elem
+                .map(|_| 8)
+                .or(Some(8))
+                .filter(|_| v.mem != Mem::Unknown || v.elem.is_some());
         }
         if t.starts_with("expr:") {
             return None;
@@ -1172,7 +1206,18 @@ impl<'a> Analysis<'a> {
             }
         }
         // Arithmetic keeps the range checks of its untrusted operands.
-        if out.taint.is_some() && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Shl | BinOp::Shr | BinOp::BitAnd) {
+        if out.taint.is_some()
+            && matches!(
+                op,
+                BinOp::Add
+                    | BinOp::Sub
+                    | BinOp::Mul
+                    | BinOp::Div
+                    | BinOp::Shl
+                    | BinOp::Shr
+                    | BinOp::BitAnd
+            )
+        {
             let lc = if l.taint.is_some() { l.checks } else { u8::MAX };
             let rc = if r.taint.is_some() { r.checks } else { u8::MAX };
             out.checks = lc & rc;
@@ -1194,7 +1239,9 @@ impl<'a> Analysis<'a> {
         // Pointer arithmetic keeps the buffer.
         if matches!(op, BinOp::Add | BinOp::Sub) && l.cap.is_some() && self.lang.is_c_family() {
             out.cap = match r.int() {
-                Some(k) if op == BinOp::Add => l.cap.map(|c| c - k * l.elem.unwrap_or(1)),
+                Some(k) if op == BinOp::Add => l
+                    .cap
+                    .map(|c| c.saturating_sub(k.saturating_mul(l.elem.unwrap_or(1)))),
                 _ => None,
             };
             out.elem = l.elem;
@@ -1229,7 +1276,19 @@ impl<'a> Analysis<'a> {
                 }
             }
             // Comparing untrusted data yields a boolean, not data.
-            if matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::In | BinOp::NotIn | BinOp::Is | BinOp::IsNot) {
+            if matches!(
+                op,
+                BinOp::Eq
+                    | BinOp::Ne
+                    | BinOp::Lt
+                    | BinOp::Le
+                    | BinOp::Gt
+                    | BinOp::Ge
+                    | BinOp::In
+                    | BinOp::NotIn
+                    | BinOp::Is
+                    | BinOp::IsNot
+            ) {
                 out.taint = None;
             }
         }
@@ -1264,7 +1323,8 @@ impl<'a> Analysis<'a> {
         };
         // A method on an object whose constructor we saw is also named by
         // type: `s = requests.Session(); s.get(u)` is `requests.Session().get`.
-        let typed: Option<String> = match (&c.callee, recv.as_ref().and_then(|r| r.origin.clone())) {
+        let typed: Option<String> = match (&c.callee, recv.as_ref().and_then(|r| r.origin.clone()))
+        {
             (Expr::Attr(_, method, _), Some(origin)) => Some(format!("{origin}().{method}")),
             _ => None,
         };
@@ -1312,7 +1372,10 @@ impl<'a> Analysis<'a> {
                 }
                 let method = name.rsplit('.').next().unwrap_or("");
                 if recv.as_ref().is_some_and(|r| r.const_items)
-                    && matches!(method, "get" | "__getitem__" | "index" | "count" | "setdefault")
+                    && matches!(
+                        method,
+                        "get" | "__getitem__" | "index" | "count" | "setdefault"
+                    )
                 {
                     // A lookup in a constant table yields one of its constants.
                     taint = None;
@@ -1453,7 +1516,10 @@ impl<'a> Analysis<'a> {
         let any = args.iter().any(interesting)
             || kwargs.iter().any(|(_, v)| interesting(v))
             || (self.uses_globals.contains(&fidx)
-                && self.globals.iter().any(|g| st.vars.contains_key(g.as_str())));
+                && self
+                    .globals
+                    .iter()
+                    .any(|g| st.vars.contains_key(g.as_str())));
         if !any || fr.depth >= INLINE_DEPTH || self.in_progress.contains(&fidx) {
             let mut v = self.standalone(fidx);
             // Even summarized, untrusted arguments flow into the result.
@@ -1496,7 +1562,10 @@ impl<'a> Analysis<'a> {
         // File-scope variables keep their current values inside the callee.
         for g in &self.globals {
             if let Some(v) = st.vars.get(g.as_str()) {
-                callee_st.vars.entry(Rc::from(g.as_str())).or_insert_with(|| v.clone());
+                callee_st
+                    .vars
+                    .entry(Rc::from(g.as_str()))
+                    .or_insert_with(|| v.clone());
             }
         }
         self.in_progress.insert(fidx);
@@ -1535,7 +1604,13 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    pub(crate) fn checker_hit(&mut self, kind: CheckerKind, span: Span, subject: &str, taint: Option<&Taint>) {
+    pub(crate) fn checker_hit(
+        &mut self,
+        kind: CheckerKind,
+        span: Span,
+        subject: &str,
+        taint: Option<&Taint>,
+    ) {
         let Some(rules) = self.index.checkers.get(&kind) else {
             return;
         };
@@ -1571,7 +1646,9 @@ impl<'a> Analysis<'a> {
             let rule = &self.rules[ri];
             match (&rule.matcher, which) {
                 (Matcher::Taint(t), Some(si)) => {
-                    let Some(sink) = t.sinks.get(si) else { continue };
+                    let Some(sink) = t.sinks.get(si) else {
+                        continue;
+                    };
                     if !crate::rules::any_matches(&sink.calls, ctx.name) {
                         continue;
                     }
@@ -1725,7 +1802,9 @@ impl<'a> Analysis<'a> {
             let Matcher::Taint(tm) = &self.rules[ri].matcher else {
                 continue;
             };
-            let Some(sink) = tm.sinks.get(si) else { continue };
+            let Some(sink) = tm.sinks.get(si) else {
+                continue;
+            };
             if t.labels & tm.sources == 0 || t.sanitized & tm.sanitizers != 0 {
                 continue;
             }
@@ -1783,7 +1862,11 @@ impl<'a> Analysis<'a> {
             if value.chars().count() < am.min_length || !am.target.is_match(name) {
                 continue;
             }
-            if am.ignore_values.as_ref().is_some_and(|re| re.is_match(value)) {
+            if am
+                .ignore_values
+                .as_ref()
+                .is_some_and(|re| re.is_match(value))
+            {
                 continue;
             }
             self.emit(Hit {
@@ -1825,7 +1908,10 @@ impl<'a> Analysis<'a> {
                 let mut validated: Vec<&Expr> = Vec::new();
                 // Membership of a derived value in a fixed set validates its
                 // inputs: `urlparse(u).hostname in ALLOWED_HOSTS`.
-                if op == BinOp::In && (rv.const_items || rv.konst.is_some()) && refinable(l).is_none() {
+                if op == BinOp::In
+                    && (rv.const_items || rv.konst.is_some())
+                    && refinable(l).is_none()
+                {
                     validated.push(l);
                 }
                 if op == BinOp::Eq {
@@ -1932,7 +2018,7 @@ impl<'a> Analysis<'a> {
             Expr::Name(n, _) => self.lookup(n, st),
             Expr::Cast(_, inner, _) => self.peek(inner, st),
             Expr::Unary(UnOp::Neg, inner, _) => match self.peek(inner, st).int() {
-                Some(i) => Val::konst(Lit::Int(-i)),
+                Some(i) => Val::konst(Lit::Int(i.wrapping_neg())),
                 None => Val::default(),
             },
             Expr::Binary(op, l, r, _) => {
@@ -1953,7 +2039,10 @@ impl<'a> Analysis<'a> {
                 }
                 Val::default()
             }
-            Expr::SizeOf(t, _) => self.sizeof(t, st).map(|n| Val::konst(Lit::Int(n))).unwrap_or_default(),
+            Expr::SizeOf(t, _) => self
+                .sizeof(t, st)
+                .map(|n| Val::konst(Lit::Int(n)))
+                .unwrap_or_default(),
             Expr::Collection(..) => Val {
                 const_items: is_const_collection(e),
                 ..Val::default()
@@ -1967,7 +2056,13 @@ impl<'a> Analysis<'a> {
         let through_abs = matches!(var_expr, Expr::Call(_))
             || matches!(var_expr, Expr::Cast(_, inner, _) if matches!(inner.as_ref(), Expr::Call(_)));
         let k = other.int().or(match other.konst {
-            Some(Lit::Float(f)) => Some(if f > 0.0 { 1 } else if f < 0.0 { -1 } else { 0 }),
+            Some(Lit::Float(f)) => Some(if f > 0.0 {
+                1
+            } else if f < 0.0 {
+                -1
+            } else {
+                0
+            }),
             _ => None,
         });
         let is_null = matches!(other.konst, Some(Lit::Null)) || k == Some(0);
@@ -1985,7 +2080,11 @@ impl<'a> Analysis<'a> {
             BinOp::Lt | BinOp::Le => {
                 v.checks |= CHECK_UPPER;
                 if let Some(k) = k {
-                    let hi = if op == BinOp::Lt { k - 1 } else { k };
+                    let hi = if op == BinOp::Lt {
+                        k.saturating_sub(1)
+                    } else {
+                        k
+                    };
                     let (lo, h) = v.range.unwrap_or((i64::MIN, i64::MAX));
                     v.range = Some((lo, h.min(hi)));
                     if k <= 0 && op == BinOp::Lt {
@@ -1996,7 +2095,11 @@ impl<'a> Analysis<'a> {
             BinOp::Gt | BinOp::Ge => {
                 v.checks |= CHECK_LOWER;
                 if let Some(k) = k {
-                    let lo = if op == BinOp::Gt { k + 1 } else { k };
+                    let lo = if op == BinOp::Gt {
+                        k.saturating_add(1)
+                    } else {
+                        k
+                    };
                     let (l, h) = v.range.unwrap_or((i64::MIN, i64::MAX));
                     v.range = Some((l.max(lo), h));
                     if lo > 0 {
@@ -2004,19 +2107,17 @@ impl<'a> Analysis<'a> {
                     }
                 }
             }
-            BinOp::Ne | BinOp::IsNot => {
-                if is_null {
-                    v.checks |= CHECK_NONZERO;
-                    v.mem = match v.mem {
-                        Mem::Alloc { site, heap, .. } => Mem::Alloc {
-                            site,
-                            heap,
-                            checked: true,
-                        },
-                        Mem::Null => Mem::Unknown,
-                        m => m,
-                    };
-                }
+            BinOp::Ne | BinOp::IsNot if is_null => {
+                v.checks |= CHECK_NONZERO;
+                v.mem = match v.mem {
+                    Mem::Alloc { site, heap, .. } => Mem::Alloc {
+                        site,
+                        heap,
+                        checked: true,
+                    },
+                    Mem::Null => Mem::Unknown,
+                    m => m,
+                };
             }
             BinOp::Eq | BinOp::Is => {
                 if is_null && self.lang.is_c_family() {
@@ -2035,10 +2136,8 @@ impl<'a> Analysis<'a> {
                     v.checks |= CHECK_UPPER | CHECK_LOWER;
                 }
             }
-            BinOp::In => {
-                if other.const_items || other.konst.is_some() {
-                    v.taint = None;
-                }
+            BinOp::In if other.const_items || other.konst.is_some() => {
+                v.taint = None;
             }
             _ => {}
         }
@@ -2054,9 +2153,17 @@ impl<'a> Analysis<'a> {
         if ty.is_array {
             v.is_array = true;
             v.mem = Mem::NonNull;
-            v.elem = if ty.pointer_depth > 0 { Some(8) } else { base_size };
+            v.elem = if ty.pointer_depth > 0 {
+                Some(8)
+            } else {
+                base_size
+            };
         } else if ty.pointer_depth > 0 {
-            v.elem = if ty.pointer_depth > 1 { Some(8) } else { base_size };
+            v.elem = if ty.pointer_depth > 1 {
+                Some(8)
+            } else {
+                base_size
+            };
         } else {
             v.int_type = cfamily::int_type(&ty.base);
         }
@@ -2227,7 +2334,9 @@ pub(crate) fn lenient_dotted(e: &Expr) -> Option<String> {
     match e {
         Expr::Name(n, _) => Some(n.clone()),
         Expr::Attr(base, attr, _) => match base.as_ref() {
-            Expr::Unary(UnOp::Deref, inner, _) => lenient_dotted(inner).map(|b| format!("{b}.{attr}")),
+            Expr::Unary(UnOp::Deref, inner, _) => {
+                lenient_dotted(inner).map(|b| format!("{b}.{attr}"))
+            }
             // A method on a computed object, `(Path(a) / b).read_text`.
             other => Some(format!(
                 "{}.{attr}",
@@ -2252,7 +2361,9 @@ fn is_structured_return(e: &Expr) -> bool {
         Expr::Collection(parts, _) => {
             let is_tuple_with_status = parts.iter().any(|p| matches!(p, Expr::Lit(Lit::Int(_), _)));
             if is_tuple_with_status {
-                parts.first().is_some_and(|p| matches!(p, Expr::Collection(..)))
+                parts
+                    .first()
+                    .is_some_and(|p| matches!(p, Expr::Collection(..)))
             } else {
                 true
             }
@@ -2288,7 +2399,9 @@ fn fixes_host(prefix: &str) -> bool {
         return false;
     };
     !scheme.is_empty()
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
         && rest.find(['/', '?', '#']).is_some_and(|i| i > 0)
 }
 
@@ -2338,7 +2451,12 @@ fn is_path_or_url_check(e: &Expr) -> bool {
             let last = n.rsplit('.').next().unwrap_or(n);
             if matches!(
                 last,
-                "commonpath" | "commonprefix" | "urlparse" | "urlsplit" | "realpath" | "abspath"
+                "commonpath"
+                    | "commonprefix"
+                    | "urlparse"
+                    | "urlsplit"
+                    | "realpath"
+                    | "abspath"
                     | "resolve"
             ) {
                 found = true;

@@ -45,9 +45,19 @@ pub enum Mem {
     #[default]
     Unknown,
     /// Points to memory allocated at `site`; `checked` once compared to NULL.
-    Alloc { site: Span, checked: bool, heap: bool },
-    Freed { site: Span, at: Span },
-    MaybeFreed { site: Span, at: Span },
+    Alloc {
+        site: Span,
+        checked: bool,
+        heap: bool,
+    },
+    Freed {
+        site: Span,
+        at: Span,
+    },
+    MaybeFreed {
+        site: Span,
+        at: Span,
+    },
     Null,
     /// Points to something that is certainly not NULL (`&x`, an array).
     NonNull,
@@ -272,7 +282,11 @@ impl Val {
                         .take_while(|((_, x), y)| x == y)
                         .count();
                     let common: String = a.chars().take(n).collect();
-                    if common.is_empty() { None } else { Some(Rc::from(common.as_str())) }
+                    if common.is_empty() {
+                        None
+                    } else {
+                        Some(Rc::from(common.as_str()))
+                    }
                 }
                 _ => None,
             },

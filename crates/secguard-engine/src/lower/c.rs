@@ -71,7 +71,9 @@ impl<'s> CLowerer<'s> {
                                 .chars()
                                 .next()
                                 .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
-                            && value.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                            && value
+                                .chars()
+                                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
                         if is_ident {
                             self.aliases
                                 .insert(text(self.src, n).to_string(), value.to_string());
@@ -141,7 +143,8 @@ impl<'s> CLowerer<'s> {
                         child.child_by_field_name("name"),
                         child.child_by_field_name("value"),
                     ) {
-                        let lit = parse_define_value(text(self.src, value).trim(), Span::of(&value));
+                        let lit =
+                            parse_define_value(text(self.src, value).trim(), Span::of(&value));
                         if let Some(lit) = lit {
                             let name = text(self.src, name).to_string();
                             self.module.defines.push((name.clone(), lit.clone()));

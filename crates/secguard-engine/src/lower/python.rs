@@ -12,7 +12,10 @@ pub(crate) struct PythonLowerer<'s> {
     /// `request` -> `flask.request`).
     pub imports: HashMap<String, String>,
     class_stack: Vec<String>,
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 300;
 
 impl<'s> PythonLowerer<'s> {
     pub fn new(src: &'s str) -> Self {
@@ -21,6 +24,7 @@ impl<'s> PythonLowerer<'s> {
             module: Module::default(),
             imports: HashMap::new(),
             class_stack: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -142,6 +146,15 @@ impl<'s> PythonLowerer<'s> {
     }
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.stmt_inner(node, out);
+        self.depth -= 1;
+    }
+
+    fn stmt_inner(&mut self, node: Node, out: &mut Vec<Stmt>) {
         let span = Span::of(&node);
         match node.kind() {
             "expression_statement" => {
@@ -563,7 +576,19 @@ impl<'s> PythonLowerer<'s> {
         }
     }
 
+    /// Nesting beyond this is summarized: it bounds recursion here and in
+    /// the analysis on adversarial input.
     fn expr(&mut self, node: Node) -> Expr {
+        if self.depth >= MAX_DEPTH {
+            return Expr::Other(vec![], Span::of(&node));
+        }
+        self.depth += 1;
+        let e = self.expr_inner(node);
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self, node: Node) -> Expr {
         let span = Span::of(&node);
         match node.kind() {
             "identifier" => Expr::Name(text(self.src, node).to_string(), span),

@@ -1,0 +1,56 @@
+//! Writing reports to files atomically: the text goes to a temporary file in
+//! the target's directory, which is then renamed over the target. A reader
+//! never sees a half-written report, and a failed write leaves the old file.
+
+use std::io::Write;
+use std::path::Path;
+
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secguard-report-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Temporary files are private (0600); a report is an ordinary file.
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("report.json");
+        std::fs::write(&target, "old").expect("write");
+        write_atomic(&target, b"new").expect("atomic write");
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
+    }
+
+    #[test]
+    fn missing_directory_is_an_error() {
+        let dir = tempfile::tempdir().expect("tmp");
+        assert!(write_atomic(&dir.path().join("no/such/dir/r.json"), b"x").is_err());
+    }
+}

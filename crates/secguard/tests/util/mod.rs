@@ -1,0 +1,172 @@
+//! Helpers for the CLI tests, in the style of ripgrep's test utilities: a
+//! temporary directory to lay out files in, and a builder for running the
+//! built `secguard` binary inside it.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary directory that is removed when dropped.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::Builder::new()
+                .prefix("secguard-test-")
+                .tempdir()
+                .expect("create a temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Write `contents` to `rel` (relative to the directory), creating parents.
+    pub fn create(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent directories");
+        }
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+
+    pub fn create_dir(&self, rel: &str) -> PathBuf {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(&path).expect("create directory");
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read test file")
+    }
+
+    /// File names directly inside `rel`, sorted.
+    pub fn list(&self, rel: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path().join(rel))
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A `secguard` command running in this directory, with a clean
+    /// environment for the variables secguard reads.
+    pub fn cmd(&self) -> TestCommand {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secguard"));
+        cmd.current_dir(self.path());
+        for var in ["SECGUARD_FORMAT", "SECGUARD_FAIL_ON", "NO_COLOR", "TERM"] {
+            cmd.env_remove(var);
+        }
+        TestCommand { cmd }
+    }
+}
+
+pub struct TestCommand {
+    cmd: Command,
+}
+
+impl TestCommand {
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Run in a subdirectory of the test directory.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn run(mut self) -> Outcome {
+        let output = self.cmd.output().expect("run secguard");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+pub struct Outcome {
+    /// `None` when killed by a signal (a crash).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Panic with both streams unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Outcome {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "secguard panicked:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// The `kind` of every note in a JSON report.
+pub fn note_kinds(report: &serde_json::Value) -> Vec<String> {
+    report["notes"]
+        .as_array()
+        .expect("notes array")
+        .iter()
+        .map(|n| n["kind"].as_str().expect("kind").to_string())
+        .collect()
+}
+
+/// The path of every verdict (one per scanned file) in a JSON report.
+pub fn scanned_paths(report: &serde_json::Value) -> Vec<String> {
+    report["verdicts"]
+        .as_array()
+        .expect("verdicts array")
+        .iter()
+        .map(|v| v["path"].as_str().expect("path").replace('\\', "/"))
+        .collect()
+}
+
+/// Unsuppressed findings in a JSON report.
+pub fn open_findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f.get("suppression").is_none_or(serde_json::Value::is_null))
+        .cloned()
+        .collect()
+}
