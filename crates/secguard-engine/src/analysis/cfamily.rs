@@ -425,7 +425,7 @@ impl<'a> Analysis<'a> {
 
         let w = wide(base);
         match base {
-            "strlen" | "wcslen" | "strnlen" => {
+            "strlen" | "wcslen" | "strnlen" | "strcspn" | "strspn" | "wcscspn" | "wcsspn" => {
                 let a = args.first().cloned().unwrap_or_default();
                 if let Some(Lit::Str(s)) = &a.konst {
                     return Some(Val::konst(Lit::Int(s.chars().count() as i64)));
@@ -773,7 +773,10 @@ impl<'a> Analysis<'a> {
         write: bool,
     ) {
         self.check_deref(base, span);
+        // Only memory is indexed out of bounds; map keys may be anything.
+        let indexable = base.is_pointer || base.is_array || base.is_sequence || base.cap.is_some();
         if let Some(t) = &idx.taint
+            && indexable
             && idx.checks & CHECK_UPPER == 0
             && idx.konst.is_none()
         {
@@ -863,20 +866,28 @@ impl<'a> Analysis<'a> {
                     return;
                 }
                 for (v, other) in [(l, r), (r, l)] {
+                    // Only integers overflow; pointer arithmetic is bounds.
+                    // Adding untrusted values together (sums, offsets) is
+                    // everywhere and rarely a weakness; the weakness is growing
+                    // an untrusted value by a constant step or a product.
+                    let grows = match op {
+                        BinOp::Add => other.int().is_some_and(|k| k > 0),
+                        _ => other.int().is_none_or(|k| k > 1),
+                    };
                     if let Some(t) = &v.taint
+                        && v.int_type.is_some()
                         && v.checks & CHECK_UPPER == 0
                         && v.konst.is_none()
-                        && other
-                            .int()
-                            .is_none_or(|k| k > 1 || op == BinOp::Add && k > 0)
-                        && !(op == BinOp::Add && other.int().is_some_and(|k| k <= 0))
+                        && grows
                     {
                         let t = (**t).clone();
-                        let what = match target {
-                            Some(_) => "arithmetic on untrusted integer without a range check",
-                            None => "arithmetic on untrusted integer without a range check",
-                        };
-                        self.checker_hit(CheckerKind::IntegerOverflow, span, what, Some(&t));
+                        let _ = target;
+                        self.checker_hit(
+                            CheckerKind::IntegerOverflow,
+                            span,
+                            "arithmetic on untrusted integer without a range check",
+                            Some(&t),
+                        );
                         return;
                     }
                 }
@@ -974,6 +985,10 @@ fn has_unbounded_scan(fmt: &str) -> bool {
 
 /// Library calls that dereference the pointer at an argument position.
 fn derefs_arg(base: &str, i: usize) -> bool {
+    // strtol's end pointer and strtok's string may be NULL.
+    if base.starts_with("strto") || base.starts_with("wcsto") {
+        return i == 0 && base != "strtok" && base != "wcstok";
+    }
     let str_like = base.starts_with("str") || base.starts_with("mem") || base.starts_with("wcs");
     (str_like && i <= 1)
         || (matches!(

@@ -719,7 +719,15 @@ impl<'a> Analysis<'a> {
                     }
                 }
                 v.init = Init::Yes;
+                let escapes = match v.mem {
+                    Mem::Alloc { site, .. } if self.globals.contains(n.as_str()) => Some(site),
+                    _ => None,
+                };
                 st.vars.insert(Rc::from(n.as_str()), v);
+                // Stored in a file-scope variable: owned beyond this frame.
+                if let Some(site) = escapes {
+                    escape(st, site);
+                }
             }
             Target::Tuple(parts, _) => {
                 for p in parts {
@@ -975,11 +983,19 @@ impl<'a> Analysis<'a> {
             }
             Expr::Unary(op, inner, span) => {
                 if *op == UnOp::AddrOf {
-                    // `&x` may be written through: x counts as initialized.
+                    // `&x` may be written through: x counts as initialized and
+                    // its known value is forgotten.
                     if let Some(v) = inner.root_var()
                         && let Some(var) = st.vars.get_mut(v)
                     {
                         var.init = Init::Yes;
+                        if !var.is_array && matches!(inner.as_ref(), Expr::Name(..)) {
+                            var.konst = None;
+                            var.range = None;
+                            if var.mem == Mem::Null {
+                                var.mem = Mem::Unknown;
+                            }
+                        }
                     } else if !matches!(inner.as_ref(), Expr::Name(..)) {
                         self.eval(fr, inner, st);
                     }
@@ -1099,8 +1115,10 @@ impl<'a> Analysis<'a> {
                     if let Some(sz) = cfamily::type_size(&ty.base) {
                         v.elem = Some(sz);
                     }
-                } else if let Some(it) = cfamily::int_type(&ty.base) {
-                    v.int_type = Some(it);
+                    v.int_type = None;
+                } else {
+                    // A cast to a floating type leaves integer overflow behind.
+                    v.int_type = cfamily::int_type(&ty.base);
                 }
                 v
             }
@@ -1183,9 +1201,14 @@ impl<'a> Analysis<'a> {
         _st: &mut State,
     ) -> Val {
         let taint = taint_union(&l.taint, &r.taint);
+        let pointerish = |v: &Val| v.is_pointer || v.is_array || v.cap.is_some();
         let mut out = Val {
             taint,
-            int_type: l.int_type.or(r.int_type),
+            int_type: if pointerish(l) || pointerish(r) {
+                None
+            } else {
+                l.int_type.or(r.int_type)
+            },
             compile_time: (l.compile_time || l.konst.is_some())
                 && (r.compile_time || r.konst.is_some()),
             ..Val::default()
@@ -2159,6 +2182,7 @@ impl<'a> Analysis<'a> {
                 base_size
             };
         } else if ty.pointer_depth > 0 {
+            v.is_pointer = true;
             v.elem = if ty.pointer_depth > 1 {
                 Some(8)
             } else {
@@ -2166,6 +2190,11 @@ impl<'a> Analysis<'a> {
             };
         } else {
             v.int_type = cfamily::int_type(&ty.base);
+            // Indexable C++ sequences (not maps, whose keys may be anything).
+            let b = ty.base.as_str();
+            v.is_sequence = ["vector", "array", "deque", "span"]
+                .iter()
+                .any(|k| b.contains(k));
         }
         v
     }

@@ -116,6 +116,10 @@ pub struct Val {
     pub int_type: Option<IntType>,
     /// Declared as an array (its address is never NULL and never freed).
     pub is_array: bool,
+    /// Declared as a pointer.
+    pub is_pointer: bool,
+    /// A C++ indexable sequence (`std::vector`, `std::array`).
+    pub is_sequence: bool,
     /// A container whose items are all constants (an allowlist).
     pub const_items: bool,
     /// Known at compile time though not folded (`sizeof(struct T)`).
@@ -269,10 +273,14 @@ impl Val {
                 _ => None,
             },
             range,
-            checks: self.checks & other.checks,
+            // A path where the value is trusted imposes no check.
+            checks: (if self.taint.is_some() { self.checks } else { u8::MAX })
+                & (if other.taint.is_some() { other.checks } else { u8::MAX }),
             int_type: self.int_type.or(other.int_type),
             is_array: self.is_array && other.is_array,
             const_items: self.const_items && other.const_items,
+            is_pointer: self.is_pointer || other.is_pointer,
+            is_sequence: self.is_sequence || other.is_sequence,
             compile_time: self.compile_time && other.compile_time,
             prefix: match (&self.prefix, &other.prefix) {
                 (Some(a), Some(b)) => {

@@ -35,6 +35,8 @@ pub(crate) struct CLowerer<'s> {
     depth: usize,
     /// Inside a function body (declarations there are locals).
     in_function: bool,
+    /// Postfix increments, emitted after the statement that holds them.
+    post_pending: Vec<Stmt>,
     /// Object-like macros that name another identifier
     /// (`#define EXECL execl`, `#define ARG data`); the last definition wins.
     aliases: std::collections::HashMap<String, String>,
@@ -49,6 +51,7 @@ impl<'s> CLowerer<'s> {
             class_stack: Vec::new(),
             depth: 0,
             in_function: false,
+            post_pending: Vec::new(),
             aliases: std::collections::HashMap::new(),
         }
     }
@@ -406,6 +409,7 @@ impl<'s> CLowerer<'s> {
             return;
         }
         self.stmt_inner(node, out);
+        out.append(&mut self.post_pending);
         self.depth -= 1;
     }
 
@@ -702,6 +706,7 @@ impl<'s> CLowerer<'s> {
             "update_expression" => {
                 let e = self.expr(node);
                 out.append(&mut self.pending);
+                out.append(&mut self.post_pending);
                 let _ = e;
             }
             _ => {
@@ -860,6 +865,27 @@ impl<'s> CLowerer<'s> {
             }
             "call_expression" => {
                 let fnode = node.child_by_field_name("function");
+                // C++ named casts are casts, not calls.
+                if let Some(f) = fnode
+                    && f.kind() == "template_function"
+                    && let Some(n) = f.child_by_field_name("name")
+                    && matches!(
+                        text(self.src, n),
+                        "static_cast" | "reinterpret_cast" | "const_cast" | "dynamic_cast"
+                    )
+                {
+                    let ty = f
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .map(|t| self.type_descriptor(t))
+                        .unwrap_or_default();
+                    let arg = node
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .map(|a| self.expr(a))
+                        .unwrap_or(Expr::Other(vec![], span));
+                    return Expr::Cast(ty, Box::new(arg), span);
+                }
                 let callee = fnode
                     .map(|f| self.expr(f))
                     .unwrap_or(Expr::Other(vec![], span));
@@ -978,12 +1004,22 @@ impl<'s> CLowerer<'s> {
                     .is_some_and(|o| text(self.src, o) == "--");
                 if let Some(a) = arg_node {
                     let target = self.target(a);
-                    self.pending.push(Stmt::Assign {
+                    let step = Stmt::Assign {
                         target,
                         value: Expr::Lit(Lit::Int(1), span),
                         op: Some(if dec { BinOp::Sub } else { BinOp::Add }),
                         span,
-                    });
+                    };
+                    // `n++` yields the old value: the step comes after the
+                    // statement; `++n` steps first.
+                    let postfix = node
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| o.start_byte() > a.start_byte());
+                    if postfix {
+                        self.post_pending.push(step);
+                    } else {
+                        self.pending.push(step);
+                    }
                 }
                 arg
             }
