@@ -5,6 +5,7 @@ use super::value::*;
 use super::{Analysis, CallCtx, Frame, escape, mark_freed};
 use crate::ir::*;
 use crate::rules::CheckerKind;
+use secguard_core::Language;
 use std::rc::Rc;
 
 /// Limits from `<limits.h>` and friends: standard values on LP64 systems.
@@ -295,8 +296,8 @@ impl<'a> Analysis<'a> {
                 Mem::Alloc {
                     checked: false,
                     heap: true,
-                    ..
-                } if derefs_arg(base, i) => self.checker_hit_weaker(
+                    site,
+                } if derefs_arg(base, i) && self.unchecked_reported.insert(site) => self.checker_hit_weaker(
                     CheckerKind::NullDereference,
                     e.span(),
                     &describe(e, "allocation"),
@@ -754,8 +755,8 @@ impl<'a> Analysis<'a> {
             Mem::Alloc {
                 checked: false,
                 heap: true,
-                ..
-            } => self.checker_hit_weaker(
+                site,
+            } if self.unchecked_reported.insert(site) => self.checker_hit_weaker(
                 CheckerKind::NullDereference,
                 span,
                 "allocation result used without a NULL check",
@@ -774,7 +775,12 @@ impl<'a> Analysis<'a> {
     ) {
         self.check_deref(base, span);
         // Only memory is indexed out of bounds; map keys may be anything.
-        let indexable = base.is_pointer || base.is_array || base.is_sequence || base.cap.is_some();
+        // In C only pointers and arrays can be indexed; C++ may overload [].
+        let indexable = self.lang == Language::C
+            || base.is_pointer
+            || base.is_array
+            || base.is_sequence
+            || base.cap.is_some();
         if let Some(t) = &idx.taint
             && indexable
             && idx.checks & CHECK_UPPER == 0

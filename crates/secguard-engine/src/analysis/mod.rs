@@ -58,6 +58,9 @@ pub struct Analysis<'a> {
     in_progress: HashSet<usize>,
     hits: Vec<Hit>,
     seen: HashSet<(usize, usize, usize)>,
+    /// Allocations already reported as used without a NULL check: one
+    /// finding per allocation, not per use.
+    unchecked_reported: HashSet<Span>,
     steps: usize,
     pub budget_exhausted: bool,
 }
@@ -113,6 +116,7 @@ impl<'a> Analysis<'a> {
             in_progress: HashSet::new(),
             hits: Vec::new(),
             seen: HashSet::new(),
+            unchecked_reported: HashSet::new(),
             steps: 0,
             budget_exhausted: false,
         };
@@ -450,6 +454,8 @@ impl<'a> Analysis<'a> {
                             v.int_type = keep_int.or(v.int_type);
                             if ty.pointer_depth > 0 {
                                 v.elem = elem;
+                                v.is_pointer = true;
+                                v.int_type = None;
                             }
                         }
                         v.init = Init::Yes;
@@ -1578,6 +1584,10 @@ impl<'a> Analysis<'a> {
             }
             if v.int_type.is_none() {
                 v.int_type = decl.int_type;
+            }
+            if decl.is_pointer {
+                v.is_pointer = true;
+                v.int_type = None;
             }
             v.is_array = false;
             callee_st.vars.insert(Rc::from(p.name.as_str()), v);
