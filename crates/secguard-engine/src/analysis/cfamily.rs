@@ -593,7 +593,10 @@ impl<'a> Analysis<'a> {
                 return Some(d.clone());
             }
             "sprintf" | "vsprintf" | "swprintf" | "snprintf" | "vsnprintf" | "vswprintf" => {
-                let bounded = base.contains('n') || base == "swprintf" || base == "vswprintf";
+                let bounded = base.starts_with("sn")
+                    || base.starts_with("vsn")
+                    || base == "swprintf"
+                    || base == "vswprintf";
                 let d = args.first()?;
                 if bounded {
                     if let (Some(n), Some(c)) = (args.get(1).and_then(|a| a.int()), d.cap)
@@ -833,7 +836,10 @@ impl<'a> Analysis<'a> {
         target: Option<&Target>,
     ) {
         match op {
-            BinOp::Div | BinOp::Mod => {
+            // C++ overloads `/` (paths) and `%`; only numbers divide by zero.
+            BinOp::Div | BinOp::Mod
+                if self.lang == Language::C || r.int_type.is_some() || r.is_float =>
+            {
                 let zero = matches!(r.konst, Some(Lit::Int(0)))
                     || matches!(r.konst, Some(Lit::Float(f)) if f == 0.0);
                 if zero {
@@ -851,6 +857,8 @@ impl<'a> Analysis<'a> {
                     );
                 }
             }
+            // `<<` on a stream is output, and only the shifted value overflows.
+            BinOp::Shl if l.int_type.is_none() => {}
             BinOp::Add | BinOp::Mul | BinOp::Shl => {
                 let it = l.int_type.or(r.int_type);
                 let Some(it) = it else { return };

@@ -805,7 +805,16 @@ impl<'a> Analysis<'a> {
 
     fn eval_target_read(&mut self, fr: &mut Frame<'a>, t: &'a Target, st: &mut State) -> Val {
         match t {
-            Target::Name(n, _) => self.lookup(n, st),
+            Target::Name(n, span) => {
+                let v = self.lookup(n, st);
+                // `x += 1` reads x.
+                if self.lang.is_c_family()
+                    && let Init::No(_) = v.init
+                {
+                    self.checker_hit(CheckerKind::Uninitialized, *span, n, None);
+                }
+                v
+            }
             Target::Attr(b, _, _) => self.eval(fr, b, st),
             Target::Index(b, _, _) => self.eval(fr, b, st),
             Target::Deref(p, _) => self.eval(fr, p, st),
@@ -1056,6 +1065,9 @@ impl<'a> Analysis<'a> {
                 for p in parts {
                     let v = self.eval(fr, p, st);
                     taint = taint_union(&taint, &v.taint);
+                    if let (Expr::Collection(..), Mem::Alloc { site, .. }) = (e, v.mem) {
+                        escape(st, site);
+                    }
                     match &v.konst {
                         Some(Lit::Str(s)) => text.push_str(s),
                         Some(Lit::Int(i)) => text.push_str(&i.to_string()),
@@ -1130,7 +1142,11 @@ impl<'a> Analysis<'a> {
             }
             Expr::New(ty, count, args, span) => {
                 for a in args {
-                    self.eval(fr, a, st);
+                    let v = self.eval(fr, a, st);
+                    // Handed to the new object, which now owns it.
+                    if let Mem::Alloc { site, .. } = v.mem {
+                        escape(st, site);
+                    }
                 }
                 let n = match count {
                     Some(c) => self.eval(fr, c, st),
@@ -1383,7 +1399,9 @@ impl<'a> Analysis<'a> {
 
         // Local functions: follow them with the caller's values.
         if result.is_none()
-            && let Some(fidx) = self.resolve_local(&name)
+            && let Some(fidx) = self
+                .resolve_local(&name)
+                .or_else(|| typed.as_deref().and_then(|t| self.resolve_local(t)))
         {
             result = Some(self.call_local(fr, fidx, c, &args, &kwargs, recv.as_ref(), st));
         }
@@ -1514,7 +1532,9 @@ impl<'a> Analysis<'a> {
             let ok = match (prefix, &f.class) {
                 (None, None) => true,
                 (None, Some(_)) => self.lang.is_c_family(),
-                (Some(p), Some(cls)) => is_self(p) || p == cls,
+                (Some(p), Some(cls)) => {
+                    is_self(p) || p == cls || p.trim_end_matches("()") == cls
+                }
                 (Some(p), None) => is_self(p) && self.lang.is_c_family(),
             };
             if ok {
@@ -2200,6 +2220,14 @@ impl<'a> Analysis<'a> {
             };
         } else {
             v.int_type = cfamily::int_type(&ty.base);
+            v.is_float = matches!(
+                ty.base.trim_start_matches("const ").trim(),
+                "float" | "double" | "long double"
+            );
+            // A named class type: method calls on it can be resolved.
+            if v.int_type.is_none() && !v.is_float && !ty.base.is_empty() {
+                v.origin = Some(Rc::from(ty.base.replace("::", ".").as_str()));
+            }
             // Indexable C++ sequences (not maps, whose keys may be anything).
             let b = ty.base.as_str();
             v.is_sequence = ["vector", "array", "deque", "span"]
@@ -2345,7 +2373,14 @@ fn collect_roots(e: &Expr, out: &mut Vec<String>) {
                 collect_roots(a, out);
             }
         }
-        Expr::Attr(b, _, _) | Expr::Cast(_, b, _) => collect_roots(b, out),
+        Expr::Attr(b, _, _) | Expr::Cast(_, b, _) | Expr::Index(b, _, _) => collect_roots(b, out),
+        Expr::Collection(parts, _) | Expr::Format(parts, _) => {
+            parts.iter().for_each(|p| collect_roots(p, out))
+        }
+        Expr::Binary(_, l, r, _) => {
+            collect_roots(l, out);
+            collect_roots(r, out);
+        }
         _ => {}
     }
 }

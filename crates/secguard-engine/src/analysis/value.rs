@@ -118,6 +118,8 @@ pub struct Val {
     pub is_array: bool,
     /// Declared as a pointer.
     pub is_pointer: bool,
+    /// Declared as a floating-point number.
+    pub is_float: bool,
     /// A C++ indexable sequence (`std::vector`, `std::array`).
     pub is_sequence: bool,
     /// A container whose items are all constants (an allowlist).
@@ -280,6 +282,7 @@ impl Val {
             is_array: self.is_array && other.is_array,
             const_items: self.const_items && other.const_items,
             is_pointer: self.is_pointer || other.is_pointer,
+            is_float: self.is_float || other.is_float,
             is_sequence: self.is_sequence || other.is_sequence,
             compile_time: self.compile_time && other.compile_time,
             prefix: match (&self.prefix, &other.prefix) {
