@@ -6,6 +6,21 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    // A device, FIFO or other special file (`-o /dev/null`, `-o /dev/stdout`)
+    // must be written to, never replaced by a regular file.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        if meta.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        f.write_all(contents)?;
+        return f.flush();
+    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -33,6 +48,16 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_not_replaced() {
+        let before = std::fs::metadata("/dev/null").map(|m| m.is_file());
+        assert!(write_atomic(Path::new("/dev/null"), b"report").is_ok());
+        let after = std::fs::metadata("/dev/null").map(|m| m.is_file());
+        assert_eq!(before.ok(), Some(false));
+        assert_eq!(after.ok(), Some(false), "/dev/null was replaced by a file");
+    }
 
     #[test]
     fn replaces_and_leaves_no_temporary_files() {

@@ -297,11 +297,12 @@ impl<'a> Analysis<'a> {
                     checked: false,
                     heap: true,
                     site,
-                } if derefs_arg(base, i) && self.unchecked_reported.insert(site) => self.checker_hit_weaker(
-                    CheckerKind::NullDereference,
-                    e.span(),
-                    &describe(e, "allocation"),
-                ),
+                } if derefs_arg(base, i) && self.unchecked_reported.insert(site) => self
+                    .checker_hit_weaker(
+                        CheckerKind::NullDereference,
+                        e.span(),
+                        &describe(e, "allocation"),
+                    ),
                 _ => {}
             }
         }

@@ -22,6 +22,9 @@ use value::*;
 const STEP_BUDGET: usize = 400_000;
 /// How deep calls of local functions are followed with the caller's values.
 const INLINE_DEPTH: usize = 3;
+/// Stack kept free before recursing, and the size of each extra segment.
+pub(crate) const RED_ZONE: usize = 128 * 1024;
+pub(crate) const STACK_CHUNK: usize = 4 * 1024 * 1024;
 
 /// A raw rule match, turned into a `Finding` by the caller.
 #[derive(Debug, Clone)]
@@ -390,7 +393,11 @@ impl<'a> Analysis<'a> {
         st
     }
 
-    fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, mut st: State) -> State {
+    fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, st: State) -> State {
+        stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.exec_stmt_inner(fr, s, st))
+    }
+
+    fn exec_stmt_inner(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, mut st: State) -> State {
         self.steps += 1;
         if self.steps > STEP_BUDGET {
             self.budget_exhausted = true;
@@ -873,6 +880,12 @@ impl<'a> Analysis<'a> {
     }
 
     fn eval(&mut self, fr: &mut Frame<'a>, e: &'a Expr, st: &mut State) -> Val {
+        // Deeply nested code recurses deeply: grow the stack instead of
+        // overflowing it, whatever thread the caller runs on.
+        stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.eval_inner(fr, e, st))
+    }
+
+    fn eval_inner(&mut self, fr: &mut Frame<'a>, e: &'a Expr, st: &mut State) -> Val {
         match e {
             Expr::Lit(l, _) => Val::konst(l.clone()),
             Expr::Name(n, span) => {
@@ -1532,9 +1545,7 @@ impl<'a> Analysis<'a> {
             let ok = match (prefix, &f.class) {
                 (None, None) => true,
                 (None, Some(_)) => self.lang.is_c_family(),
-                (Some(p), Some(cls)) => {
-                    is_self(p) || p == cls || p.trim_end_matches("()") == cls
-                }
+                (Some(p), Some(cls)) => is_self(p) || p == cls || p.trim_end_matches("()") == cls,
                 (Some(p), None) => is_self(p) && self.lang.is_c_family(),
             };
             if ok {

@@ -276,8 +276,15 @@ impl Val {
             },
             range,
             // A path where the value is trusted imposes no check.
-            checks: (if self.taint.is_some() { self.checks } else { u8::MAX })
-                & (if other.taint.is_some() { other.checks } else { u8::MAX }),
+            checks: (if self.taint.is_some() {
+                self.checks
+            } else {
+                u8::MAX
+            }) & (if other.taint.is_some() {
+                other.checks
+            } else {
+                u8::MAX
+            }),
             int_type: self.int_type.or(other.int_type),
             is_array: self.is_array && other.is_array,
             const_items: self.const_items && other.const_items,

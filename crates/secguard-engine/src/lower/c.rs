@@ -25,6 +25,10 @@ const NORETURN: &[&str] = &[
     "ExitProcess",
 ];
 
+/// Nesting beyond this is summarized, bounding recursion here and in the
+/// analysis on adversarial input.
+const MAX_DEPTH: usize = 120;
+
 pub(crate) struct CLowerer<'s> {
     src: &'s str,
     module: Module,
@@ -404,11 +408,15 @@ impl<'s> CLowerer<'s> {
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
         self.depth += 1;
-        if self.depth > 400 {
+        if self.depth > MAX_DEPTH {
             self.depth -= 1;
             return;
         }
-        self.stmt_inner(node, out);
+        stacker::maybe_grow(
+            crate::analysis::RED_ZONE,
+            crate::analysis::STACK_CHUNK,
+            || self.stmt_inner(node, out),
+        );
         out.append(&mut self.post_pending);
         self.depth -= 1;
     }
@@ -785,10 +793,14 @@ impl<'s> CLowerer<'s> {
 
     fn expr(&mut self, node: Node) -> Expr {
         self.depth += 1;
-        let e = if self.depth > 400 {
+        let e = if self.depth > MAX_DEPTH {
             Expr::Other(vec![], Span::of(&node))
         } else {
-            self.expr_inner(node)
+            stacker::maybe_grow(
+                crate::analysis::RED_ZONE,
+                crate::analysis::STACK_CHUNK,
+                || self.expr_inner(node),
+            )
         };
         self.depth -= 1;
         e

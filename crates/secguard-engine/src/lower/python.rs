@@ -15,7 +15,7 @@ pub(crate) struct PythonLowerer<'s> {
     depth: usize,
 }
 
-const MAX_DEPTH: usize = 300;
+const MAX_DEPTH: usize = 120;
 
 impl<'s> PythonLowerer<'s> {
     pub fn new(src: &'s str) -> Self {
@@ -150,7 +150,11 @@ impl<'s> PythonLowerer<'s> {
             return;
         }
         self.depth += 1;
-        self.stmt_inner(node, out);
+        stacker::maybe_grow(
+            crate::analysis::RED_ZONE,
+            crate::analysis::STACK_CHUNK,
+            || self.stmt_inner(node, out),
+        );
         self.depth -= 1;
     }
 
@@ -583,7 +587,11 @@ impl<'s> PythonLowerer<'s> {
             return Expr::Other(vec![], Span::of(&node));
         }
         self.depth += 1;
-        let e = self.expr_inner(node);
+        let e = stacker::maybe_grow(
+            crate::analysis::RED_ZONE,
+            crate::analysis::STACK_CHUNK,
+            || self.expr_inner(node),
+        );
         self.depth -= 1;
         e
     }
