@@ -259,13 +259,14 @@ impl<'a> Analysis<'a> {
                     Mem::Alloc { site, .. } => mark_freed(st, site, span),
                     Mem::Null => {}
                     _ => {
-                        if let Some(v) = pe.as_var() {
-                            let mut nv = self.lookup(v, st);
+                        let key = pe.as_var().map(str::to_string).or_else(|| super::field_path(pe));
+                        if let Some(k) = key {
+                            let mut nv = st.vars.get(k.as_str()).cloned().unwrap_or_else(|| self.lookup(&k, st));
                             nv.mem = Mem::Freed {
                                 site: span,
                                 at: span,
                             };
-                            st.vars.insert(Rc::from(v), nv);
+                            st.vars.insert(Rc::from(k.as_str()), nv);
                         }
                     }
                 }

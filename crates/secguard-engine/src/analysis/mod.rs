@@ -732,6 +732,10 @@ impl<'a> Analysis<'a> {
                     }
                 }
                 v.init = Init::Yes;
+                if self.lang.is_c_family() {
+                    let prefix = format!("{n}.");
+                    st.vars.retain(|k, _| !k.starts_with(prefix.as_str()));
+                }
                 let escapes = match v.mem {
                     Mem::Alloc { site, .. } if self.globals.contains(n.as_str()) => Some(site),
                     _ => None,
@@ -768,6 +772,18 @@ impl<'a> Analysis<'a> {
                     let _ = bv;
                 }
                 self.store_into(base, &v, st);
+                if self.lang.is_c_family()
+                    && let Target::Attr(b, f, _) = target
+                    && let Some(bp) = access_root_path(b)
+                {
+                    // The struct owns what is stored in it; the field keeps the
+                    // state needed for double-free and use-after-free checks.
+                    let mut fv = v.clone();
+                    if let Mem::Alloc { .. } = fv.mem {
+                        fv.mem = Mem::Unknown;
+                    }
+                    st.vars.insert(Rc::from(format!("{bp}.{f}").as_str()), fv);
+                }
             }
             Target::Deref(p, s) => {
                 let pv = self.eval(fr, p, st);
@@ -909,6 +925,16 @@ impl<'a> Analysis<'a> {
                     return v;
                 }
                 let bv = self.eval(fr, base, st);
+                // C struct fields are tracked by access path (`t->data`), so
+                // heap state of fields survives: `free(t->data)` twice.
+                if self.lang.is_c_family()
+                    && let Some(path) = field_path(e)
+                    && let Some(fv) = st.vars.get(path.as_str())
+                {
+                    let mut v = fv.clone();
+                    v.taint = taint_union(&v.taint, &bv.taint);
+                    return v;
+                }
                 Val {
                     taint: bv.taint,
                     ..Val::default()
@@ -1241,6 +1267,9 @@ impl<'a> Analysis<'a> {
             taint,
             int_type: if pointerish(l) || pointerish(r) {
                 None
+            } else if matches!(op, BinOp::Shl | BinOp::Shr) {
+                // Also keeps `std::cout << n` from looking like an integer.
+                l.int_type
             } else {
                 l.int_type.or(r.int_type)
             },
@@ -2561,6 +2590,23 @@ pub(crate) fn pointer_root(e: &Expr) -> Option<&str> {
         }
         Expr::Binary(BinOp::Add | BinOp::Sub, l, _, _) => pointer_root(l),
         Expr::Attr(b, _, _) | Expr::Index(b, _, _) => pointer_root(b),
+        _ => None,
+    }
+}
+
+/// `p->a.b` as `p.a.b`, for tracking fields of a local struct or pointer.
+pub(crate) fn field_path(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Attr(base, f, _) => access_root_path(base).map(|b| format!("{b}.{f}")),
+        _ => None,
+    }
+}
+
+fn access_root_path(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n, _) => Some(n.clone()),
+        Expr::Unary(UnOp::Deref, inner, _) => access_root_path(inner),
+        Expr::Attr(..) => field_path(e),
         _ => None,
     }
 }
