@@ -259,9 +259,16 @@ impl<'a> Analysis<'a> {
                     Mem::Alloc { site, .. } => mark_freed(st, site, span),
                     Mem::Null => {}
                     _ => {
-                        let key = pe.as_var().map(str::to_string).or_else(|| super::field_path(pe));
+                        let key = pe
+                            .as_var()
+                            .map(str::to_string)
+                            .or_else(|| super::field_path(pe));
                         if let Some(k) = key {
-                            let mut nv = st.vars.get(k.as_str()).cloned().unwrap_or_else(|| self.lookup(&k, st));
+                            let mut nv = st
+                                .vars
+                                .get(k.as_str())
+                                .cloned()
+                                .unwrap_or_else(|| self.lookup(&k, st));
                             nv.mem = Mem::Freed {
                                 site: span,
                                 at: span,

@@ -1574,7 +1574,10 @@ impl<'a> Analysis<'a> {
             let ok = match (prefix, &f.class) {
                 (None, None) => true,
                 (None, Some(_)) => self.lang.is_c_family(),
-                (Some(p), Some(cls)) => is_self(p) || p == cls || p.trim_end_matches("()") == cls,
+                (Some(p), Some(cls)) => {
+                    let ty = p.trim_end_matches("()");
+                    is_self(p) || ty == cls || ty.rsplit('.').next() == Some(cls.as_str())
+                }
                 (Some(p), None) => is_self(p) && self.lang.is_c_family(),
             };
             if ok {
@@ -2590,6 +2593,13 @@ pub(crate) fn pointer_root(e: &Expr) -> Option<&str> {
         }
         Expr::Binary(BinOp::Add | BinOp::Sub, l, _, _) => pointer_root(l),
         Expr::Attr(b, _, _) | Expr::Index(b, _, _) => pointer_root(b),
+        // C++ views of a buffer: `buf.data()`, `s.c_str()`.
+        Expr::Call(c) => match &c.callee {
+            Expr::Attr(b, m, _) if matches!(m.as_str(), "data" | "c_str" | "begin" | "get") => {
+                pointer_root(b)
+            }
+            _ => None,
+        },
         _ => None,
     }
 }
