@@ -12,6 +12,8 @@ pub struct LangIndex {
     /// Call patterns whose last segment is a wildcard.
     pub wild_calls: Vec<(usize, Option<usize>)>,
     pub return_sinks: Vec<(usize, usize)>,
+    /// Taint sinks on assignment targets: (rule, sink index).
+    pub assign_sinks: Vec<(usize, usize)>,
     pub assigns: Vec<usize>,
     /// Checker -> (rule, source categories).
     pub checkers: HashMap<CheckerKind, Vec<(usize, u16)>>,
@@ -32,6 +34,9 @@ impl LangIndex {
                         }
                         if !sink.return_from_decorated.is_empty() {
                             idx.return_sinks.push((ri, si));
+                        }
+                        if !sink.assign_to.is_empty() {
+                            idx.assign_sinks.push((ri, si));
                         }
                     }
                 }

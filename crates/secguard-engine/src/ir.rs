@@ -355,4 +355,6 @@ pub struct Module {
     pub constants: Vec<(String, Expr)>,
     /// C `#define NAME literal`, for rules on hard-coded values.
     pub defines: Vec<(String, Expr)>,
+    /// C++ data members: (class, member, type), so methods know their types.
+    pub members: Vec<(String, String, CType)>,
 }

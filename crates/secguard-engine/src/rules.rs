@@ -127,6 +127,10 @@ struct SinkFile {
     /// Returning a tainted value from a function decorated with one of these.
     #[serde(default)]
     return_from_decorated: Vec<String>,
+    /// Storing a tainted value into a place with one of these names
+    /// (`flask.session[]`, `*.headers[]`).
+    #[serde(default)]
+    assign_to: Vec<String>,
     #[serde(default)]
     r#where: Vec<ConditionFile>,
     #[serde(default)]
@@ -324,6 +328,7 @@ pub struct Sink {
     pub kwargs: Vec<String>,
     pub receiver: bool,
     pub return_from_decorated: Vec<NamePattern>,
+    pub assign_to: Vec<NamePattern>,
     pub conditions: Vec<Condition>,
     pub unless: Vec<Condition>,
 }
@@ -712,10 +717,11 @@ impl RuleSet {
             let mut sinks = Vec::new();
             for (i, s) in t.sinks.iter().enumerate() {
                 let path = format!("taint.sinks[{i}]");
-                if s.call.is_empty() && s.return_from_decorated.is_empty() {
+                if s.call.is_empty() && s.return_from_decorated.is_empty() && s.assign_to.is_empty()
+                {
                     return Err(rule_err(
                         file,
-                        format!("{path}: give `call` or `return_from_decorated`"),
+                        format!("{path}: give `call`, `return_from_decorated` or `assign_to`"),
                     ));
                 }
                 sinks.push(Sink {
@@ -723,6 +729,7 @@ impl RuleSet {
                     args: s.args.clone(),
                     kwargs: s.kwargs.clone(),
                     receiver: s.receiver,
+                    assign_to: s.assign_to.iter().map(|c| NamePattern::new(c)).collect(),
                     return_from_decorated: s
                         .return_from_decorated
                         .iter()

@@ -316,6 +316,7 @@ impl<'a> Analysis<'a> {
             }
             st.vars.insert(Rc::from(p.name.as_str()), v);
         }
+        self.seed_members(func, &mut st);
         let (ret, _) = self.exec_function(func, st, 0);
         self.in_progress.remove(&idx);
         // Summaries describe the function without caller data: drop the
@@ -328,6 +329,41 @@ impl<'a> Analysis<'a> {
         }
         self.summaries.insert(idx, summary.clone());
         summary
+    }
+
+    /// Whether a branch condition depends only on this function's own data,
+    /// so both outcomes are feasible. Conditions on file-scope or external
+    /// names may be constants the analysis cannot see.
+    fn depends_on_locals_only(&self, cond: &Expr, st: &State) -> bool {
+        let mut local = true;
+        let mut any = false;
+        walk_expr(cond, &mut |e| match e {
+            Expr::Name(n, _) => {
+                any = true;
+                if self.globals.contains(n.as_str()) || !st.vars.contains_key(n.as_str()) {
+                    local = false;
+                }
+            }
+            Expr::Call(_) => local = false,
+            _ => {}
+        });
+        local && any
+    }
+
+    /// A C++ method sees its class's data members with their declared types.
+    fn seed_members(&self, func: &Function, st: &mut State) {
+        let Some(class) = &func.class else { return };
+        for (c, name, ty) in &self.module.members {
+            if c == class && !st.vars.contains_key(name.as_str()) {
+                let mut v = self.declared_val(ty);
+                if let Some(len) = &ty.array_len
+                    && let (Expr::Lit(Lit::Int(n), _), Some(e)) = (len.as_ref(), v.elem)
+                {
+                    v.cap = Some(n.saturating_mul(e));
+                }
+                st.vars.insert(Rc::from(name.as_str()), v);
+            }
+        }
     }
 
     fn decorator_matches(&self, d: &Expr, pats: &[crate::rules::NamePattern]) -> bool {
@@ -422,6 +458,7 @@ impl<'a> Analysis<'a> {
                     v = self.binary(fr, *op, &cur, &v, *span, Some(target), &mut st);
                 }
                 self.check_assign_rules(target, &v, *span);
+                self.check_assign_sinks(target, &v, *span);
                 self.assign(fr, target, v, &mut st, *span);
                 st
             }
@@ -502,13 +539,19 @@ impl<'a> Analysis<'a> {
                     Some(true) => self.exec_block(fr, then, st),
                     Some(false) => self.exec_block(fr, els, st),
                     None => {
+                        let local =
+                            self.lang.is_c_family() && self.depends_on_locals_only(cond, &st);
                         let mut t = st.clone();
                         self.refine(cond, true, &mut t);
                         let mut e = st;
                         self.refine(cond, false, &mut e);
                         let t = self.exec_block(fr, then, t);
                         let e = self.exec_block(fr, els, e);
-                        t.join(&e)
+                        let mut joined = t.join(&e);
+                        if local && !t.dead && !e.dead {
+                            mark_branch_uninit(&t, &e, &mut joined);
+                        }
+                        joined
                     }
                 }
             }
@@ -909,6 +952,12 @@ impl<'a> Analysis<'a> {
                     return v;
                 }
                 let v = self.lookup(n, st);
+                if self.lang.is_c_family() && matches!(v.init, Init::OnSomePaths(_)) {
+                    self.checker_hit_weaker(CheckerKind::Uninitialized, *span, n);
+                    if let Some(var) = st.vars.get_mut(n.as_str()) {
+                        var.init = Init::Yes;
+                    }
+                }
                 if self.lang.is_c_family()
                     && let Init::No(_) = v.init
                 {
@@ -1655,6 +1704,7 @@ impl<'a> Analysis<'a> {
             v.is_array = false;
             callee_st.vars.insert(Rc::from(p.name.as_str()), v);
         }
+        self.seed_members(func, &mut callee_st);
         // File-scope variables keep their current values inside the callee.
         for g in &self.globals {
             if let Some(v) = st.vars.get(g.as_str()) {
@@ -1920,6 +1970,50 @@ impl<'a> Analysis<'a> {
                     (span, "returned as the HTTP response".into()),
                 ],
                 sink: "return".into(),
+                source: t.source.to_string(),
+                weaker: t.labels & tm.sources == category::PARAM,
+            });
+        }
+    }
+
+    /// Untrusted data stored into a sensitive place: `session["k"] = v`.
+    fn check_assign_sinks(&mut self, target: &Target, v: &Val, span: Span) {
+        let Some(t) = &v.taint else { return };
+        if self.index.assign_sinks.is_empty() {
+            return;
+        }
+        let place = match target {
+            Target::Index(base, _, _) => {
+                lenient_dotted(base).map(|b| format!("{}[]", self.resolve(&b)))
+            }
+            Target::Attr(base, f, _) => {
+                lenient_dotted(base).map(|b| format!("{}.{f}", self.resolve(&b)))
+            }
+            _ => None,
+        };
+        let Some(place) = place else { return };
+        let index = self.index;
+        for &(ri, si) in &index.assign_sinks {
+            let Matcher::Taint(tm) = &self.rules[ri].matcher else {
+                continue;
+            };
+            let Some(sink) = tm.sinks.get(si) else {
+                continue;
+            };
+            if t.labels & tm.sources == 0 || t.sanitized & tm.sanitizers != 0 {
+                continue;
+            }
+            if !crate::rules::any_matches(&sink.assign_to, &place) {
+                continue;
+            }
+            self.emit(Hit {
+                rule: ri,
+                span,
+                trace: vec![
+                    (t.span, format!("untrusted data from {}", t.source)),
+                    (span, format!("stored in {place}")),
+                ],
+                sink: place.clone(),
                 source: t.source.to_string(),
                 weaker: t.labels & tm.sources == category::PARAM,
             });
@@ -2654,6 +2748,21 @@ fn widen(before: &State, after: &State) -> State {
         }
     }
     out
+}
+
+/// After a branch on local data, a variable initialized on one side only is
+/// read uninitialized whenever the other side runs.
+fn mark_branch_uninit(t: &State, e: &State, joined: &mut State) {
+    for (k, v) in joined.vars.iter_mut() {
+        if v.init != Init::Maybe {
+            continue;
+        }
+        let (a, b) = (t.vars.get(k).map(|x| x.init), e.vars.get(k).map(|x| x.init));
+        if let (Some(Init::No(s)), Some(Init::Yes)) | (Some(Init::Yes), Some(Init::No(s))) = (a, b)
+        {
+            v.init = Init::OnSomePaths(s);
+        }
+    }
 }
 
 /// What an inlined callee did to memory the caller holds: blocks it freed

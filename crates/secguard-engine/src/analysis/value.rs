@@ -69,6 +69,8 @@ pub enum Init {
     Yes,
     No(Span),
     Maybe,
+    /// Uninitialized on a feasible path through a branch on local data.
+    OnSomePaths(Span),
 }
 
 pub const CHECK_UPPER: u8 = 1;
@@ -244,6 +246,7 @@ impl Val {
         let init = match (self.init, other.init) {
             (Init::Yes, Init::Yes) => Init::Yes,
             (Init::No(s), Init::No(_)) => Init::No(s),
+            (Init::OnSomePaths(s), _) | (_, Init::OnSomePaths(s)) => Init::OnSomePaths(s),
             _ => Init::Maybe,
         };
         let range = match (self.range, other.range) {

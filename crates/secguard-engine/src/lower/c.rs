@@ -183,6 +183,27 @@ impl<'s> CLowerer<'s> {
                     }
                 }
                 "field_declaration_list" => self.top_level(child, out),
+                "field_declaration" => {
+                    if let Some(class) = self.class_stack.last().cloned() {
+                        let base = child
+                            .child_by_field_name("type")
+                            .map(|t| text(self.src, t).to_string())
+                            .unwrap_or_default();
+                        let mut c2 = child.walk();
+                        let decls: Vec<Node> = child
+                            .children_by_field_name("declarator", &mut c2)
+                            .collect();
+                        for d in decls {
+                            if d.kind() == "function_declarator" {
+                                continue;
+                            }
+                            let (name, ty) = self.declarator(d, base.clone());
+                            if let Some(name) = name {
+                                self.module.members.push((class.clone(), name, ty));
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
         }
