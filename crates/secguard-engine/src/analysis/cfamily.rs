@@ -513,6 +513,14 @@ impl<'a> Analysis<'a> {
                                 &format!("{base}() copies untrusted data of unchecked length"),
                                 Some(&t),
                             );
+                        } else if d.cap.is_some() && s.konst.is_none() {
+                            // A fixed-size destination and a source of unknown
+                            // length: nothing bounds the copy. Weaker evidence.
+                            self.checker_hit_weaker(
+                                CheckerKind::UnboundedCopy,
+                                span,
+                                &format!("{base}() copies a string of unchecked length into a fixed-size buffer"),
+                            );
                         }
                     }
                     _ => {}

@@ -833,6 +833,15 @@ impl<'a> Analysis<'a> {
                 if self.lang.is_c_family() {
                     self.check_deref(&pv, *s);
                 }
+                // `*p = v` where p = &x writes x.
+                if let Some(x) = pv.points_to.clone() {
+                    let mut nv = v;
+                    let prev = self.lookup(&x, st);
+                    nv.int_type = prev.int_type.or(nv.int_type);
+                    nv.init = Init::Yes;
+                    st.vars.insert(x, nv);
+                    return;
+                }
                 self.store_into(p, &v, st);
             }
             Target::Other(e, _) => {
@@ -1109,6 +1118,11 @@ impl<'a> Analysis<'a> {
                             .as_ref()
                             .and_then(|b| if b.is_array { b.cap } else { b.elem }),
                         taint: base.and_then(|b| b.taint),
+                        is_pointer: true,
+                        points_to: match inner.as_ref() {
+                            Expr::Name(n, _) => Some(Rc::from(n.as_str())),
+                            _ => None,
+                        },
                         ..Val::default()
                     };
                 }
@@ -1117,6 +1131,10 @@ impl<'a> Analysis<'a> {
                     UnOp::Deref => {
                         if self.lang.is_c_family() {
                             self.check_deref(&v, *span);
+                        }
+                        // `*p` where p = &x reads x.
+                        if let Some(x) = &v.points_to {
+                            return self.lookup(x, st);
                         }
                         Val {
                             taint: v.taint,

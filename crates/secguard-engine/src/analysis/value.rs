@@ -120,6 +120,8 @@ pub struct Val {
     pub is_array: bool,
     /// Declared as a pointer.
     pub is_pointer: bool,
+    /// The variable this pointer holds the address of (`p = &x`).
+    pub points_to: Option<Rc<str>>,
     /// Declared as a floating-point number.
     pub is_float: bool,
     /// A C++ indexable sequence (`std::vector`, `std::array`).
@@ -292,6 +294,11 @@ impl Val {
             is_array: self.is_array && other.is_array,
             const_items: self.const_items && other.const_items,
             is_pointer: self.is_pointer || other.is_pointer,
+            points_to: if self.points_to == other.points_to {
+                self.points_to.clone()
+            } else {
+                None
+            },
             is_float: self.is_float || other.is_float,
             is_sequence: self.is_sequence || other.is_sequence,
             compile_time: self.compile_time && other.compile_time,
