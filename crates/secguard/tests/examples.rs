@@ -12,10 +12,7 @@ use std::process::Command;
 const KNOWN_MISSES: &[(&str, &str)] = &[];
 
 /// Findings in fixed files the engine still reports, as `path:line`.
-const KNOWN_FIXED_FINDINGS: &[(&str, &str)] = &[(
-    "cpp/fixed/matrix_worker.cpp:66",
-    "containment check through std::filesystem::lexically_relative is not recognized",
-)];
+const KNOWN_FIXED_FINDINGS: &[(&str, &str)] = &[];
 
 /// CWEs that count as the same weakness for matching `expect:` comments.
 const FAMILIES: &[&[u32]] = &[

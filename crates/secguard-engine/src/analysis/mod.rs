@@ -1539,6 +1539,12 @@ impl<'a> Analysis<'a> {
                 let mut v = Val {
                     taint,
                     origin: Some(Rc::from(typed.as_deref().unwrap_or(&name))),
+                    derived_from: match &c.callee {
+                        Expr::Attr(b, m, _) => {
+                            b.as_var().map(|r| Rc::from(format!("{r}.{m}").as_str()))
+                        }
+                        _ => None,
+                    },
                     ..Val::default()
                 };
                 if self.lang == Language::Python {
@@ -2139,6 +2145,31 @@ impl<'a> Analysis<'a> {
                         }
                     }
                 }
+                // `rel = p.lexically_relative(base); ... *rel.begin() != ".."`:
+                // the canonical path p stays inside base.
+                let dotdot = |v: &Val| matches!(&v.konst, Some(Lit::Str(s)) if s == "..");
+                if op == BinOp::Ne {
+                    for (side, other) in [(l.as_ref(), &rv), (r.as_ref(), &lv)] {
+                        if !dotdot(other) {
+                            continue;
+                        }
+                        let mut roots = Vec::new();
+                        collect_roots(side, &mut roots);
+                        for root in roots {
+                            let derived = self.lookup(&root, st).derived_from;
+                            if let Some(o) = derived.as_deref()
+                                && let Some((recv, method)) = o.rsplit_once('.')
+                                && matches!(
+                                    method,
+                                    "lexically_relative" | "relative" | "lexically_proximate"
+                                )
+                                && let Some(v) = st.vars.get_mut(recv)
+                            {
+                                v.taint = None;
+                            }
+                        }
+                    }
+                }
                 for e in validated {
                     let mut roots = Vec::new();
                     collect_roots(e, &mut roots);
@@ -2528,7 +2559,9 @@ fn collect_roots(e: &Expr, out: &mut Vec<String>) {
                 collect_roots(a, out);
             }
         }
-        Expr::Attr(b, _, _) | Expr::Cast(_, b, _) | Expr::Index(b, _, _) => collect_roots(b, out),
+        Expr::Attr(b, _, _) | Expr::Cast(_, b, _) | Expr::Index(b, _, _) | Expr::Unary(_, b, _) => {
+            collect_roots(b, out)
+        }
         Expr::Collection(parts, _) | Expr::Format(parts, _) => {
             parts.iter().for_each(|p| collect_roots(p, out))
         }

@@ -120,6 +120,9 @@ pub struct Val {
     pub is_array: bool,
     /// Declared as a pointer.
     pub is_pointer: bool,
+    /// `var.method` when the value is the result of a method call on a
+    /// variable, so checks on the result can vouch for the variable.
+    pub derived_from: Option<Rc<str>>,
     /// The variable this pointer holds the address of (`p = &x`).
     pub points_to: Option<Rc<str>>,
     /// Declared as a floating-point number.
@@ -294,6 +297,11 @@ impl Val {
             is_array: self.is_array && other.is_array,
             const_items: self.const_items && other.const_items,
             is_pointer: self.is_pointer || other.is_pointer,
+            derived_from: if self.derived_from == other.derived_from {
+                self.derived_from.clone()
+            } else {
+                None
+            },
             points_to: if self.points_to == other.points_to {
                 self.points_to.clone()
             } else {
