@@ -1536,11 +1536,18 @@ impl<'a> Analysis<'a> {
                     // A lookup in a constant table yields one of its constants.
                     taint = None;
                 }
+                let produced_by = typed.as_deref().unwrap_or(&name);
                 let mut v = Val {
                     taint,
-                    origin: Some(Rc::from(typed.as_deref().unwrap_or(&name))),
+                    // Only objects worth naming by type: constructors and
+                    // factories. Keeping this narrow keeps calls cheap.
+                    origin: if makes_object(produced_by) {
+                        Some(Rc::from(produced_by))
+                    } else {
+                        None
+                    },
                     derived_from: match &c.callee {
-                        Expr::Attr(b, m, _) => {
+                        Expr::Attr(b, m, _) if is_relative_path_method(m) => {
                             b.as_var().map(|r| Rc::from(format!("{r}.{m}").as_str()))
                         }
                         _ => None,
@@ -2159,10 +2166,7 @@ impl<'a> Analysis<'a> {
                             let derived = self.lookup(&root, st).derived_from;
                             if let Some(o) = derived.as_deref()
                                 && let Some((recv, method)) = o.rsplit_once('.')
-                                && matches!(
-                                    method,
-                                    "lexically_relative" | "relative" | "lexically_proximate"
-                                )
+                                && is_relative_path_method(method)
                                 && let Some(v) = st.vars.get_mut(recv)
                             {
                                 v.taint = None;
@@ -2799,6 +2803,30 @@ fn widen(before: &State, after: &State) -> State {
         }
     }
     out
+}
+
+fn is_relative_path_method(m: &str) -> bool {
+    matches!(m, "lexically_relative" | "relative" | "lexically_proximate")
+}
+
+/// Calls that construct an object whose methods rules may name by type:
+/// `requests.Session()`, `sqlite3.connect()`, `conn.cursor()`.
+fn makes_object(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        || matches!(
+            last,
+            "connect"
+                | "cursor"
+                | "create_connection"
+                | "create_engine"
+                | "urlopen"
+                | "getLogger"
+                | "socket"
+                | "make_parser"
+                | "ClientSession"
+                | "PoolManager"
+        )
 }
 
 /// After a branch on local data, a variable initialized on one side only is
