@@ -993,16 +993,8 @@ impl<'s> CLowerer<'s> {
                 Expr::Unary(op, Box::new(arg), span)
             }
             "binary_expression" => {
-                let l = node.child_by_field_name("left").map(|e| self.expr(e));
-                let r = node.child_by_field_name("right").map(|e| self.expr(e));
-                let op = node
-                    .child_by_field_name("operator")
-                    .map(|o| binop(text(self.src, o)))
-                    .unwrap_or(BinOp::Other);
-                match (l, r) {
-                    (Some(l), Some(r)) => Expr::Binary(op, Box::new(l), Box::new(r), span),
-                    (l, r) => Expr::Other(l.into_iter().chain(r).collect(), span),
-                }
+                let src = self.src;
+                super::lower_binary(node, src, None, |n| self.expr(n))
             }
             "unary_expression" => {
                 let arg = node

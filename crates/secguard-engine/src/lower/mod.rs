@@ -12,6 +12,29 @@ pub(crate) fn text<'s>(src: &'s str, node: Node) -> &'s str {
     src.get(node.byte_range()).unwrap_or("")
 }
 
+/// A binary node with `left`, `right` and `operator` fields, in any grammar.
+/// `op` is given when the caller already knows it (Python's `and`/`or`).
+pub(crate) fn lower_binary(
+    node: Node,
+    src: &str,
+    op: Option<crate::ir::BinOp>,
+    mut sub: impl FnMut(Node) -> crate::ir::Expr,
+) -> crate::ir::Expr {
+    use crate::ir::{BinOp, Expr, Span};
+    let span = Span::of(&node);
+    let l = node.child_by_field_name("left").map(&mut sub);
+    let r = node.child_by_field_name("right").map(&mut sub);
+    let op = op.unwrap_or_else(|| {
+        node.child_by_field_name("operator")
+            .map(|o| python::binop(text(src, o)))
+            .unwrap_or(BinOp::Other)
+    });
+    match (l, r) {
+        (Some(l), Some(r)) => Expr::Binary(op, Box::new(l), Box::new(r), span),
+        (l, r) => Expr::Other(l.into_iter().chain(r).collect(), span),
+    }
+}
+
 fn grammar(language: Language) -> tree_sitter::Language {
     match language {
         Language::Python => tree_sitter_python::LANGUAGE.into(),

@@ -659,28 +659,16 @@ impl<'s> PythonLowerer<'s> {
             }
             "call" => self.call(node),
             "binary_operator" => {
-                let l = node.child_by_field_name("left").map(|e| self.expr(e));
-                let r = node.child_by_field_name("right").map(|e| self.expr(e));
-                let op = node
-                    .child_by_field_name("operator")
-                    .map(|o| binop(text(self.src, o)))
-                    .unwrap_or(BinOp::Other);
-                match (l, r) {
-                    (Some(l), Some(r)) => Expr::Binary(op, Box::new(l), Box::new(r), span),
-                    (l, r) => Expr::Other(l.into_iter().chain(r).collect(), span),
-                }
+                let src = self.src;
+                super::lower_binary(node, src, None, |n| self.expr(n))
             }
             "boolean_operator" => {
-                let l = node.child_by_field_name("left").map(|e| self.expr(e));
-                let r = node.child_by_field_name("right").map(|e| self.expr(e));
                 let op = match node.child_by_field_name("operator").map(|o| o.kind()) {
                     Some("and") => BinOp::And,
                     _ => BinOp::Or,
                 };
-                match (l, r) {
-                    (Some(l), Some(r)) => Expr::Binary(op, Box::new(l), Box::new(r), span),
-                    (l, r) => Expr::Other(l.into_iter().chain(r).collect(), span),
-                }
+                let src = self.src;
+                super::lower_binary(node, src, Some(op), |n| self.expr(n))
             }
             "comparison_operator" => self.comparison(node),
             "not_operator" => {
