@@ -22,6 +22,11 @@ pub struct Cli {
     #[arg(long, global = true, conflicts_with = "config")]
     pub no_config: bool,
 
+    /// Extra rule files, or directories of them (`*.yaml`, one rule per file,
+    /// the format of docs/writing-rules.md), added to the built-in rules.
+    #[arg(long = "rules", global = true, value_name = "PATH")]
+    pub rule_paths: Vec<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

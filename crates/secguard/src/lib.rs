@@ -89,7 +89,7 @@ where
     };
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan(&cli, args, ctx),
-        Command::Rules { command } => cmd_rules(command, ctx),
+        Command::Rules { command } => cmd_rules(&cli, command, ctx),
     };
     match result {
         Ok(code) => code,
@@ -167,7 +167,7 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
     let settings = config::resolve(args, &config, ctx.env, &cwd)?;
     check_analyzers(&args.analyzers)?;
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
-    let engine = Engine::builtin()?;
+    let engine = load_engine(&cli.rule_paths)?;
 
     let options = ScanOptions {
         paths: args.paths.clone(),
@@ -307,8 +307,61 @@ fn write_stdout(ctx: &mut Context<'_>, text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn cmd_rules(command: &RulesCommand, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
-    let engine = Engine::builtin()?;
+/// The built-in rules plus the user's rule files (`--rules`).
+fn load_engine(rule_paths: &[std::path::PathBuf]) -> anyhow::Result<Engine> {
+    if rule_paths.is_empty() {
+        return Ok(Engine::builtin()?);
+    }
+    let mut files = secguard_engine::embedded_rule_files();
+    for root in rule_paths {
+        let meta = std::fs::metadata(root)
+            .with_context(|| format!("{}: cannot read rule path", root.display()))?;
+        let mut found = Vec::new();
+        if meta.is_dir() {
+            collect_rule_files(root, &mut found)?;
+            if found.is_empty() {
+                bail!(
+                    "{}: no rule files (*.yaml) in this directory",
+                    root.display()
+                );
+            }
+        } else {
+            found.push(root.clone());
+        }
+        found.sort();
+        for path in found {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+            files.push((path.to_string_lossy().replace('\\', "/"), text));
+        }
+    }
+    Ok(Engine::from_rule_files(
+        files.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+    )?)
+}
+
+fn collect_rule_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list rule directory", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("{}: cannot list rule directory", dir.display()))?
+            .path();
+        if path.is_dir() {
+            collect_rule_files(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn cmd_rules(cli: &Cli, command: &RulesCommand, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
+    let engine = load_engine(&cli.rule_paths)?;
     let rules = engine.rules();
     match command {
         RulesCommand::List { format } => {

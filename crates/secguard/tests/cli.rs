@@ -594,3 +594,90 @@ fn verdicts_are_printed_on_request() {
         .expect_code(0);
     assert!(out.stdout.contains('\x1b'), "{}", out.stdout);
 }
+
+const CUSTOM_RULE: &str = r#"id: team-no-pickle-cache
+title: Cache files read with pickle
+languages: [python]
+cwe: [502]
+severity: medium
+confidence: medium
+message: "{sink}() reads a cache file with pickle"
+docs:
+  what: Our caches must be JSON.
+  why: A cache file can be replaced by anyone who can write the cache folder.
+  example: pickle.load(open("cache.bin", "rb"))
+  fix: Use json.load.
+call:
+  name: ["pickle.load"]
+fixtures:
+  positive:
+    - |
+      import pickle
+      data = pickle.load(open("cache.bin", "rb"))
+  negative:
+    - |
+      import json
+      data = json.load(open("cache.json"))
+"#;
+
+#[test]
+fn user_rule_files_extend_the_builtin_rules() {
+    let dir = Dir::new();
+    dir.create("rules/team/no-pickle.yaml", CUSTOM_RULE);
+    dir.create(
+        "app.py",
+        "import pickle\nstate = pickle.load(open('cache.bin', 'rb'))\n",
+    );
+    let out = dir
+        .cmd()
+        .args(["scan", "--rules", "rules", "--format", "json", "app.py"])
+        .run()
+        .expect_code(1);
+    assert!(
+        out.stdout.contains("team-no-pickle-cache"),
+        "{}",
+        out.stdout
+    );
+
+    let out = dir
+        .cmd()
+        .args(["rules", "--rules", "rules", "test"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout.contains("0 failed"), "{}", out.stdout);
+}
+
+#[test]
+fn bad_user_rule_file_exits_2_naming_file_and_field() {
+    let dir = Dir::new();
+    dir.create(
+        "rules/bad.yaml",
+        CUSTOM_RULE.replace("severity: medium", "severity: severe"),
+    );
+    dir.create("app.py", CLEAN_PY);
+    let out = dir
+        .cmd()
+        .args(["scan", "--rules", "rules", "app.py"])
+        .run()
+        .expect_code(2);
+    assert!(
+        out.stderr.contains("rules/bad.yaml") && out.stderr.contains("severity"),
+        "{}",
+        out.stderr
+    );
+
+    dir.create("rules/bad.yaml", "id: [unclosed\n");
+    let out = dir
+        .cmd()
+        .args(["scan", "--rules", "rules/bad.yaml", "app.py"])
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("rules/bad.yaml"), "{}", out.stderr);
+
+    let out = dir
+        .cmd()
+        .args(["scan", "--rules", "no-such-dir", "app.py"])
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
+}
