@@ -844,14 +844,7 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    pub(super) fn arith_checks(
-        &mut self,
-        op: BinOp,
-        l: &Val,
-        r: &Val,
-        span: Span,
-        target: Option<&Target>,
-    ) {
+    pub(super) fn arith_checks(&mut self, op: BinOp, l: &Val, r: &Val, span: Span) {
         match op {
             // C++ overloads `/` (paths) and `%`; only numbers divide by zero.
             BinOp::Div | BinOp::Mod
@@ -912,7 +905,6 @@ impl<'a> Analysis<'a> {
                         && grows
                     {
                         let t = (**t).clone();
-                        let _ = target;
                         self.checker_hit(
                             CheckerKind::IntegerOverflow,
                             span,

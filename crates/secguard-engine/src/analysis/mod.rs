@@ -455,7 +455,7 @@ impl<'a> Analysis<'a> {
                 fr.assign_target = None;
                 if let Some(op) = op {
                     let cur = self.eval_target_read(fr, target, &mut st);
-                    v = self.binary(fr, *op, &cur, &v, *span, Some(target), &mut st);
+                    v = self.binary(*op, &cur, &v, *span);
                 }
                 self.check_assign_rules(target, &v, *span);
                 self.check_assign_sinks(target, &v, *span);
@@ -1091,7 +1091,7 @@ impl<'a> Analysis<'a> {
                     }
                 }
                 let rv = self.eval(fr, r, st);
-                self.binary(fr, *op, &lv, &rv, *span, None, st)
+                self.binary(*op, &lv, &rv, *span)
             }
             Expr::Unary(op, inner, span) => {
                 if *op == UnOp::AddrOf {
@@ -1302,11 +1302,10 @@ impl<'a> Analysis<'a> {
             if v.is_array {
                 return v.cap;
             }
-            return v
-                .elem
-                .map(|_| 8)
-                .or(Some(8))
-                .filter(|_| v.mem != Mem::Unknown || v.elem.is_some());
+            if v.is_pointer {
+                return Some(8);
+            }
+            return v.int_type.map(|it| i64::from(it.bits / 8).max(1));
         }
         if t.starts_with("expr:") {
             return None;
@@ -1318,16 +1317,7 @@ impl<'a> Analysis<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn binary(
-        &mut self,
-        _fr: &mut Frame<'a>,
-        op: BinOp,
-        l: &Val,
-        r: &Val,
-        span: Span,
-        target: Option<&Target>,
-        _st: &mut State,
-    ) -> Val {
+    fn binary(&mut self, op: BinOp, l: &Val, r: &Val, span: Span) -> Val {
         let taint = taint_union(&l.taint, &r.taint);
         let pointerish = |v: &Val| v.is_pointer || v.is_array || v.cap.is_some();
         let mut out = Val {
@@ -1345,7 +1335,7 @@ impl<'a> Analysis<'a> {
             ..Val::default()
         };
         if self.lang.is_c_family() {
-            self.arith_checks(op, l, r, span, target);
+            self.arith_checks(op, l, r, span);
         }
         if op == BinOp::Add
             && let Some(p) = l.leading_text()
@@ -2476,7 +2466,6 @@ fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
                 None
             }
         }
-        (Str(x), _) if op == BinOp::Mod => Some(Str(x.clone())).filter(|_| false),
         (Null, Null) => match op {
             BinOp::Eq | BinOp::Is => Some(Bool(true)),
             BinOp::Ne | BinOp::IsNot => Some(Bool(false)),
@@ -2533,10 +2522,35 @@ fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit>
         return None;
     }
     let last = name.rsplit('.').next().unwrap_or(name);
+    let str_arg = |i: usize| match args.get(i).and_then(|a| a.konst.as_ref()) {
+        Some(Lit::Str(s)) => Some(s.as_str()),
+        _ => None,
+    };
     match (last, recv.and_then(|r| r.konst.as_ref())) {
-        ("join" | "format" | "strip" | "lower" | "upper" | "replace", Some(Lit::Str(s))) => {
-            // Exact value is not needed by rules, only constancy.
-            Some(Lit::Str(s.clone()))
+        ("strip", Some(Lit::Str(s))) if args.is_empty() => Some(Lit::Str(s.trim().to_string())),
+        ("lower", Some(Lit::Str(s))) => Some(Lit::Str(s.to_lowercase())),
+        ("upper", Some(Lit::Str(s))) => Some(Lit::Str(s.to_uppercase())),
+        ("replace", Some(Lit::Str(s))) => match (str_arg(0), str_arg(1)) {
+            (Some(a), Some(b)) => Some(Lit::Str(s.replace(a, b))),
+            _ => None,
+        },
+        ("format", Some(Lit::Str(s))) => {
+            // Positional `{}` fields only; anything fancier stays unknown.
+            let mut out = String::new();
+            let mut parts = s.split("{}");
+            out.push_str(parts.next().unwrap_or(""));
+            for (i, rest) in parts.enumerate() {
+                match args.get(i).and_then(|a| a.konst.as_ref()) {
+                    Some(Lit::Str(v)) => out.push_str(v),
+                    Some(Lit::Int(v)) => out.push_str(&v.to_string()),
+                    _ => return None,
+                }
+                out.push_str(rest);
+            }
+            if out.contains('{') {
+                return None;
+            }
+            Some(Lit::Str(out))
         }
         ("str", None) => args.first().and_then(|a| match &a.konst {
             Some(Lit::Str(s)) => Some(Lit::Str(s.clone())),
