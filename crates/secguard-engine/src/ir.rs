@@ -345,6 +345,21 @@ pub struct Function {
     pub is_module: bool,
 }
 
+impl Function {
+    /// The synthetic function holding a file's top-level statements.
+    pub fn module_body(span: Span) -> Function {
+        Function {
+            name: "<module>".into(),
+            class: None,
+            params: Vec::new(),
+            decorators: Vec::new(),
+            body: Vec::new(),
+            span,
+            is_module: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Module {
     /// `functions[0]` is always the module body.

@@ -108,15 +108,9 @@ impl<'s> CLowerer<'s> {
 
     pub fn lower_unit(mut self, root: Node) -> Module {
         self.collect_aliases(root, 0);
-        self.module.functions.push(Function {
-            name: "<module>".into(),
-            class: None,
-            params: Vec::new(),
-            decorators: Vec::new(),
-            body: Vec::new(),
-            span: Span::of(&root),
-            is_module: true,
-        });
+        self.module
+            .functions
+            .push(Function::module_body(Span::of(&root)));
         let mut body = Vec::new();
         self.top_level(root, &mut body);
         self.module.functions[0].body = body;

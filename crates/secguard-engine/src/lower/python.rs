@@ -35,15 +35,9 @@ impl<'s> PythonLowerer<'s> {
 
     pub fn lower_module(mut self, root: Node) -> Module {
         self.collect_imports(root, 0);
-        self.module.functions.push(Function {
-            name: "<module>".into(),
-            class: None,
-            params: Vec::new(),
-            decorators: Vec::new(),
-            body: Vec::new(),
-            span: Span::of(&root),
-            is_module: true,
-        });
+        self.module
+            .functions
+            .push(Function::module_body(Span::of(&root)));
         let body = self.block(root);
         self.module.functions[0].body = body;
         self.module
