@@ -321,6 +321,10 @@ pub struct Finding {
     pub trace: Vec<TraceStep>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// With several analyzers: every analyzer that reported this weakness
+    /// (the merged finding's sources), sorted. Empty for a single analyzer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reported_by: Vec<String>,
 }
 
 impl Finding {
@@ -339,14 +343,14 @@ pub struct Sample {
 }
 
 /// Secure or insecure, with the CWEs that made it insecure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerdictKind {
     Secure,
     Insecure,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub path: PathBuf,
     pub verdict: VerdictKind,
@@ -355,6 +359,13 @@ pub struct Verdict {
     pub finding_count: usize,
     /// Findings that were present but suppressed.
     pub suppressed_count: usize,
+    /// With several analyzers: each one's own verdict on this sample
+    /// (analyzers that failed or do not cover the language are absent).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub analyzers: std::collections::BTreeMap<String, VerdictKind>,
+    /// With several analyzers: the share of the (weighted) vote for insecure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl Verdict {
@@ -387,6 +398,8 @@ impl Verdict {
             cwes,
             finding_count,
             suppressed_count,
+            analyzers: std::collections::BTreeMap::new(),
+            score: None,
         }
     }
 }

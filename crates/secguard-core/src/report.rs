@@ -35,6 +35,9 @@ pub enum NoteKind {
     InvalidSuppression,
     /// The file could not be read.
     Unreadable,
+    /// An analyzer failed (missing, crashed, timed out, unreadable output);
+    /// the other analyzers' results are still reported.
+    AnalyzerFailed,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

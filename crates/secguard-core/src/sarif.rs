@@ -32,6 +32,8 @@ pub const TOOL_NAME: &str = "secguard";
 /// Result property keeping the analyzer that reported a finding, so a
 /// secguard log that merged several analyzers reads back unchanged.
 const ANALYZER_KEY: &str = "secguard/analyzer";
+/// Every analyzer that reported a merged finding.
+const REPORTED_BY_KEY: &str = "secguard/reportedBy";
 /// Result property keeping the confidence of a finding.
 const CONFIDENCE_KEY: &str = "confidence";
 const SUPPRESSED_BY_KEY: &str = "suppressedBy";
@@ -330,6 +332,9 @@ fn result_json(finding: &Finding, rule_index: usize) -> Value {
     );
     properties.insert(CONFIDENCE_KEY.into(), json!(finding.confidence.name()));
     properties.insert(ANALYZER_KEY.into(), json!(finding.analyzer));
+    if !finding.reported_by.is_empty() {
+        properties.insert(REPORTED_BY_KEY.into(), json!(finding.reported_by));
+    }
 
     let mut obj = Map::new();
     obj.insert("ruleId".into(), json!(finding.rule_id));
@@ -396,6 +401,8 @@ fn note_level(kind: NoteKind) -> &'static str {
         | NoteKind::TooLarge
         | NoteKind::Unreadable
         | NoteKind::InvalidSuppression => "warning",
+        // A whole analyzer's results are missing.
+        NoteKind::AnalyzerFailed => "error",
         NoteKind::BinarySkipped | NoteKind::LossyUtf8 | NoteKind::UnusedSuppression => "note",
     }
 }
@@ -1208,6 +1215,15 @@ fn parse_result(
         analyzer,
         trace: parse_trace(&result, ctx)?,
         suppression: parse_suppression(&result)?,
+        reported_by: props
+            .and_then(|p| p.get(REPORTED_BY_KEY))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }))
 }
 

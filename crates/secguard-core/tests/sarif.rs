@@ -85,6 +85,7 @@ fn finding(rule: &RuleMeta, location: Location, snippet: &str) -> Finding {
         analyzer: "builtin".into(),
         trace: Vec::new(),
         suppression: None,
+        reported_by: Vec::new(),
     }
 }
 
@@ -734,6 +735,7 @@ fn arb_finding() -> impl Strategy<Value = Finding> {
                         justification,
                         by,
                     }),
+                    reported_by: Vec::new(),
                 }
             },
         )

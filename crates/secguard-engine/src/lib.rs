@@ -239,6 +239,7 @@ impl Engine {
                 analyzer: "builtin".into(),
                 trace,
                 suppression: None,
+                reported_by: Vec::new(),
             });
         }
         out

@@ -512,6 +512,7 @@ mod tests {
             analyzer: "builtin".to_string(),
             trace: vec![],
             suppression: None,
+            reported_by: Vec::new(),
         }
     }
 

@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories for security weaknesses.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List and explain the built-in rules.
     Rules {
         #[command(subcommand)]
@@ -122,8 +122,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Analyzers to run, separated by commas. Only `builtin` is available
-    /// in this version.
+    /// Analyzers to run, separated by commas: builtin, semgrep, bandit,
+    /// cppcheck, flawfinder, codeql. External tools must be installed.
     #[arg(
         long,
         value_name = "LIST",
@@ -131,6 +131,34 @@ pub struct ScanArgs {
         default_value = "builtin"
     )]
     pub analyzers: Vec<String>,
+
+    /// Add the results in a SARIF file (any tool, GitHub code scanning) as
+    /// one more analyzer; may be repeated.
+    #[arg(long = "import-sarif", value_name = "FILE")]
+    pub import_sarif: Vec<PathBuf>,
+
+    /// Semgrep rule file or folder (repeatable). Default: the small rule
+    /// set that ships with secguard's sources.
+    #[arg(long = "semgrep-config", value_name = "PATH")]
+    pub semgrep_configs: Vec<PathBuf>,
+
+    /// How analyzers' verdicts combine per sample.
+    #[arg(long, value_name = "POLICY", default_value = "any", value_parser = ["any", "majority", "all", "weighted"])]
+    pub policy: String,
+
+    /// Per-analyzer and per-rule precision for `--policy weighted`: a JSON
+    /// file `{"analyzers": {"bandit": 0.4}, "rules": {"bandit/B602": 0.9},
+    /// "default": 0.5, "threshold": 0.5}`.
+    #[arg(long, value_name = "FILE")]
+    pub precision: Option<PathBuf>,
+
+    /// Time limit for each external analyzer, in seconds.
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    pub tool_timeout: u64,
+
+    /// Do not read or write the analyzer result cache (.secguard/cache).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Report formats of `secguard scan`.
@@ -140,10 +168,12 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// Per-sample verdicts, one column per analyzer.
+    Table,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "text, json, sarif, github";
+    pub const NAMES: &'static str = "text, json, sarif, github, table";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -151,6 +181,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::Table => "table",
         }
     }
 
@@ -161,6 +192,7 @@ impl Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
+            "table" => Ok(Format::Table),
             _ => Err(format!(
                 "unknown format '{text}' (expected one of {})",
                 Format::NAMES

@@ -301,7 +301,7 @@ mod tests {
         let mut full = vec!["secguard", "scan"];
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).expect("parse").command {
-            Command::Scan(args) => args,
+            Command::Scan(args) => *args,
             Command::Rules { .. } => panic!("not a scan"),
         }
     }

@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod multi;
 pub mod output;
 pub mod progress;
 pub mod render;
@@ -30,9 +31,6 @@ use std::process::ExitCode;
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
-
-/// Analyzer names `--analyzers` knows; only `builtin` runs in this version.
-const PLANNED_ANALYZERS: &[&str] = &["semgrep", "bandit", "codeql", "cppcheck", "flawfinder"];
 
 /// Where the command's output goes and what it knows of its environment.
 pub struct Context<'a> {
@@ -124,26 +122,6 @@ fn load_config(cli: &Cli, cwd: &Path) -> anyhow::Result<config::Config> {
     }
 }
 
-fn check_analyzers(names: &[String]) -> anyhow::Result<()> {
-    for name in names {
-        let name = name.trim().to_ascii_lowercase();
-        if name == "builtin" {
-            continue;
-        }
-        if PLANNED_ANALYZERS.contains(&name.as_str()) {
-            bail!(
-                "--analyzers: the {name} adapter is not available yet in this version; \
-                 only 'builtin' can run"
-            );
-        }
-        bail!(
-            "--analyzers: unknown analyzer '{name}' (known: builtin, {})",
-            PLANNED_ANALYZERS.join(", ")
-        );
-    }
-    Ok(())
-}
-
 fn load_baseline(path: &Path) -> anyhow::Result<Baseline> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow!("{}: cannot read baseline: {e}", path.display()))?;
@@ -165,7 +143,9 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let config = load_config(cli, &cwd)?;
     let settings = config::resolve(args, &config, ctx.env, &cwd)?;
-    check_analyzers(&args.analyzers)?;
+    let analyzer_names = multi::requested(args)?;
+    let multi_run = multi::is_multi(&analyzer_names, args);
+    let builtin_wanted = analyzer_names.iter().any(|n| n == "builtin");
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let engine = load_engine(&cli.rule_paths)?;
 
@@ -177,7 +157,8 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
         ignore_files: Vec::new(),
         exclude: settings.exclude.clone(),
         languages: settings.languages.clone(),
-        parse_only: args.parse_only,
+        // Without the built-in analyzer the scan only finds the files.
+        parse_only: args.parse_only || !builtin_wanted,
     };
     let show_progress = ctx.stderr_is_tty
         && !args.quiet
@@ -187,6 +168,30 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
     let scanned = scan_paths(&engine, &options, &|event| progress.update(event));
     progress.finish();
     let mut report = scanned?;
+    if multi_run && !args.parse_only {
+        let announce = show_progress;
+        multi::run(
+            &mut report,
+            &analyzer_names,
+            args,
+            &cwd,
+            settings.jobs,
+            &|run| {
+                if announce {
+                    let state = match &run.result {
+                        Ok(_) if run.cached => "cached",
+                        Ok(_) => "done",
+                        Err(_) => "failed",
+                    };
+                    eprintln!(
+                        "secguard: {} {state} ({:.1} s)",
+                        run.name,
+                        run.elapsed.as_secs_f64()
+                    );
+                }
+            },
+        )?;
+    }
 
     let color = args.output.is_none()
         && settings.format == Format::Text
@@ -245,6 +250,7 @@ pub fn render_report(
             text
         }
         Format::Github => render::github::render_github(report),
+        Format::Table => render::table::render_table(report),
     })
 }
 
@@ -546,10 +552,22 @@ mod tests {
 
     #[test]
     fn analyzers_flag() {
-        assert!(check_analyzers(&["builtin".to_string()]).is_ok());
-        let err = check_analyzers(&["semgrep".to_string()]).expect_err("not yet");
-        assert!(err.to_string().contains("not available yet"), "{err}");
-        let err = check_analyzers(&["nope".to_string()]).expect_err("unknown");
+        let args = |list: &str| match Cli::try_parse_from(["secguard", "scan", "--analyzers", list])
+        {
+            Ok(Cli {
+                command: Command::Scan(a),
+                ..
+            }) => *a,
+            other => panic!("{other:?}"),
+        };
+        let names = multi::requested(&args("builtin,Bandit,bandit")).expect("known");
+        assert_eq!(names, vec!["builtin".to_string(), "bandit".to_string()]);
+        assert!(!multi::is_multi(&["builtin".to_string()], &args("builtin")));
+        assert_eq!(
+            multi::requested(&args("all")).expect("all").len(),
+            multi::KNOWN.len()
+        );
+        let err = multi::requested(&args("nope")).expect_err("unknown");
         assert!(err.to_string().contains("unknown analyzer 'nope'"), "{err}");
     }
 

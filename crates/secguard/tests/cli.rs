@@ -561,7 +561,7 @@ fn rules_subcommands() {
 }
 
 #[test]
-fn analyzers_other_than_builtin_are_not_available_yet() {
+fn unknown_analyzer_is_a_usage_error_and_a_failing_one_is_a_note() {
     let dir = Dir::new();
     dir.create("a.py", CLEAN_PY);
     dir.cmd()
@@ -570,11 +570,41 @@ fn analyzers_other_than_builtin_are_not_available_yet() {
         .expect_code(0);
     let out = dir
         .cmd()
-        .args(["scan", "--analyzers", "builtin,semgrep"])
+        .args(["scan", "--analyzers", "builtin,nope"])
         .run()
         .expect_code(2);
-    assert!(out.stderr.contains("semgrep"), "{}", out.stderr);
-    assert!(out.stderr.contains("not available yet"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown analyzer 'nope'"),
+        "{}",
+        out.stderr
+    );
+
+    // A requested tool that cannot run is reported per analyzer; the others'
+    // results are kept and the exit code follows the findings.
+    let out = dir
+        .cmd()
+        .env("PATH", "/nonexistent")
+        .args([
+            "scan",
+            "--no-cache",
+            "--analyzers",
+            "builtin,bandit",
+            "--format",
+            "json",
+        ])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout.contains("analyzer-failed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("bandit: not installed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\"builtin\": \"secure\""),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

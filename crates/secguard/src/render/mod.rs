@@ -4,6 +4,7 @@
 pub mod github;
 pub mod rules;
 pub mod style;
+pub mod table;
 pub mod text;
 
 use secguard_core::{Cwe, NoteKind, ScanReport};
@@ -83,6 +84,7 @@ pub(crate) mod fixtures {
             analyzer: "builtin".to_string(),
             trace: Vec::new(),
             suppression: None,
+            reported_by: Vec::new(),
         }
     }
 

@@ -56,13 +56,13 @@ pub fn render_text(report: &ScanReport, opts: &TextOptions) -> String {
             Some(line) => format!("{}:{line}", note.path.to_string_lossy()),
             None => note.path.to_string_lossy().into_owned(),
         };
-        let _ = writeln!(
-            out,
-            "{}: {}: {}",
-            s.warning(&format!("warning[{}]", note_kind_name(note.kind))),
-            s.bold(&location),
-            note.message
-        );
+        let label = s.warning(&format!("warning[{}]", note_kind_name(note.kind)));
+        // Notes about a whole analyzer have no file.
+        let _ = if location.is_empty() {
+            writeln!(out, "{label}: {}", note.message)
+        } else {
+            writeln!(out, "{label}: {}: {}", s.bold(&location), note.message)
+        };
     }
     if !report.notes.is_empty() {
         out.push('\n');

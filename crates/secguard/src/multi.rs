@@ -1,0 +1,236 @@
+//! `secguard scan --analyzers builtin,semgrep,...`: run the external
+//! analyzers next to the built-in one, merge their findings and compute one
+//! verdict per sample.
+
+use crate::cli::ScanArgs;
+use anyhow::{Context as _, bail};
+use secguard_analyzers::cwe::CweFamilies;
+use secguard_analyzers::orchestrate::{
+    AnalyzerRun, Precision, ResultCache, VerdictPolicy, merge, run_all, verdicts,
+};
+use secguard_analyzers::{
+    Analyzer, AnalyzerError, AnalyzerInput, AnalyzerOutput, bandit, codeql, cppcheck, flawfinder,
+    sarif_import, semgrep,
+};
+use secguard_core::{Language, Note, NoteKind, ScanReport, Verdict};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every analyzer name `--analyzers` accepts.
+pub const KNOWN: &[&str] = &[
+    "builtin",
+    "semgrep",
+    "bandit",
+    "cppcheck",
+    "flawfinder",
+    "codeql",
+];
+
+/// The analyzers asked for, lowercased and deduplicated, in order.
+pub fn requested(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for name in &args.analyzers {
+        let name = name.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        if name == "all" {
+            for k in KNOWN {
+                if !out.iter().any(|o| o == k) {
+                    out.push((*k).to_string());
+                }
+            }
+            continue;
+        }
+        if !KNOWN.contains(&name.as_str()) {
+            bail!(
+                "--analyzers: unknown analyzer '{name}' (known: {}, or all)",
+                KNOWN.join(", ")
+            );
+        }
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    if out.is_empty() && args.import_sarif.is_empty() {
+        bail!("--analyzers: give at least one analyzer");
+    }
+    Ok(out)
+}
+
+/// True when more than the built-in engine is involved.
+pub fn is_multi(names: &[String], args: &ScanArgs) -> bool {
+    !args.import_sarif.is_empty() || names.iter().any(|n| n != "builtin")
+}
+
+/// Stands in for the built-in engine in the verdict step; its findings are
+/// computed by the ordinary scan.
+struct BuiltinDone;
+
+impl Analyzer for BuiltinDone {
+    fn name(&self) -> &str {
+        "builtin"
+    }
+    fn languages(&self) -> &[Language] {
+        &Language::ALL
+    }
+    fn version(&self) -> Result<String, AnalyzerError> {
+        Ok(env!("CARGO_PKG_VERSION").to_string())
+    }
+    fn run(&self, _: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
+        Ok(AnalyzerOutput::default())
+    }
+}
+
+fn external(name: &str, args: &ScanArgs) -> Option<Box<dyn Analyzer>> {
+    Some(match name {
+        "semgrep" => {
+            let configs = if args.semgrep_configs.is_empty() {
+                vec![semgrep::bundled_rules_dir()]
+            } else {
+                args.semgrep_configs.clone()
+            };
+            Box::new(semgrep::Semgrep::with_configs(configs))
+        }
+        "bandit" => Box::new(bandit::Bandit::new(None)),
+        "cppcheck" => Box::new(cppcheck::Cppcheck::new()),
+        "flawfinder" => Box::new(flawfinder::Flawfinder::new()),
+        "codeql" => Box::new(codeql::CodeQl::new()),
+        _ => return None,
+    })
+}
+
+fn load_precision(path: Option<&Path>) -> anyhow::Result<Precision> {
+    let Some(path) = path else {
+        return Ok(Precision::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read precision file", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: invalid precision file", path.display()))
+}
+
+/// Run the external analyzers over the files the scan found, then replace
+/// the report's findings and verdicts with the merged ones.
+pub fn run(
+    report: &mut ScanReport,
+    names: &[String],
+    args: &ScanArgs,
+    cwd: &Path,
+    jobs: usize,
+    on_done: &(dyn Fn(&AnalyzerRun) + Sync),
+) -> anyhow::Result<()> {
+    let policy = VerdictPolicy::from_name(&args.policy)
+        .with_context(|| format!("--policy: unknown policy '{}'", args.policy))?;
+    let precision = load_precision(args.precision.as_deref())?;
+    let files: Vec<PathBuf> = report.verdicts.iter().map(|v| v.path.clone()).collect();
+    let input = AnalyzerInput {
+        root: cwd.to_path_buf(),
+        files: files.clone(),
+        timeout: Duration::from_secs(args.tool_timeout.max(1)),
+    };
+
+    let mut analyzers: Vec<Box<dyn Analyzer>> = Vec::new();
+    let mut runs: Vec<AnalyzerRun> = Vec::new();
+    let builtin_wanted = names.iter().any(|n| n == "builtin");
+    let (suppressed, builtin_findings): (Vec<_>, Vec<_>) = std::mem::take(&mut report.findings)
+        .into_iter()
+        .partition(|f| f.suppression.is_some());
+    if builtin_wanted {
+        analyzers.push(Box::new(BuiltinDone));
+        runs.push(AnalyzerRun {
+            name: "builtin".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+            result: Ok(AnalyzerOutput {
+                findings: builtin_findings,
+                notes: Vec::new(),
+            }),
+            elapsed: Duration::from_millis(report.stats.duration_ms),
+            cached: false,
+        });
+    }
+    let mut externals: Vec<Box<dyn Analyzer>> = names
+        .iter()
+        .filter(|n| n.as_str() != "builtin")
+        .filter_map(|n| external(n, args))
+        .collect();
+    if !args.import_sarif.is_empty() {
+        externals.push(Box::new(sarif_import::SarifImport::new(
+            args.import_sarif.clone(),
+        )));
+    }
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(ResultCache::new(cwd.join(".secguard/cache")))
+    };
+    let semgrep_config = format!("{:?}", args.semgrep_configs);
+    let config = move |name: &str| {
+        if name == "semgrep" {
+            semgrep_config.clone()
+        } else {
+            String::new()
+        }
+    };
+    let ext_runs = run_all(
+        &externals,
+        &input,
+        jobs.max(1),
+        cache.as_ref(),
+        &config,
+        on_done,
+    );
+    analyzers.extend(externals);
+    runs.extend(ext_runs);
+
+    for run in &runs {
+        match &run.result {
+            Ok(out) => report.notes.extend(out.notes.iter().cloned()),
+            Err(e) => report.notes.push(Note {
+                path: PathBuf::new(),
+                kind: NoteKind::AnalyzerFailed,
+                line: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    let families = CweFamilies::builtin();
+    let merged = merge(&runs, &|a, b| families.related(a, b), 1);
+    let mut findings: Vec<_> = merged
+        .into_iter()
+        .map(|m| {
+            let mut f = m.finding;
+            f.cwe = m.cwe;
+            f.reported_by = m.analyzers;
+            f
+        })
+        .collect();
+    findings.extend(suppressed);
+    secguard_engine::scan::sort_findings(&mut findings);
+
+    let suppressed_by_file: HashMap<PathBuf, usize> = report
+        .verdicts
+        .iter()
+        .map(|v| (v.path.clone(), v.suppressed_count))
+        .collect();
+    let samples = verdicts(&files, &analyzers, &runs, policy, &precision);
+    report.verdicts = samples
+        .into_iter()
+        .map(|s| Verdict {
+            finding_count: findings
+                .iter()
+                .filter(|f| f.suppression.is_none() && f.location.path == s.path)
+                .count(),
+            suppressed_count: suppressed_by_file.get(&s.path).copied().unwrap_or(0),
+            path: s.path,
+            verdict: s.verdict,
+            cwes: s.cwes,
+            analyzers: s.analyzers,
+            score: Some(s.score),
+        })
+        .collect();
+    report.findings = findings;
+    Ok(())
+}
