@@ -669,6 +669,9 @@ fn scan_file(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOut
     if options.parse_only {
         Engine::parse_only(item.language, &text);
         out.lines = count_lines(&text);
+        // Without rules a file has no findings; it is still a sample other
+        // analyzers may judge.
+        out.verdict = Some(Verdict::from_findings(path.to_path_buf(), &[]));
         return out;
     }
     let result = engine.scan_source(path, item.language, &text);

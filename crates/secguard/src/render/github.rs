@@ -38,6 +38,9 @@ pub fn render_github(report: &ScanReport) -> String {
         if !f.cwe.is_empty() {
             let _ = write!(message, " ({})", cwe_list(&f.cwe));
         }
+        if !f.reported_by.is_empty() {
+            let _ = write!(message, " [reported by {}]", f.reported_by.join(", "));
+        }
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",

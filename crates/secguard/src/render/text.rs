@@ -123,6 +123,14 @@ fn render_finding(out: &mut String, f: &Finding, s: Style) {
     );
     let width = gutter_width(f);
     render_excerpt(out, f, s, width);
+    if !f.reported_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            s.gutter(&format!("{} = reported by:", " ".repeat(width))),
+            f.reported_by.join(", ")
+        );
+    }
     for step in &f.trace {
         let _ = writeln!(
             out,
