@@ -44,13 +44,30 @@ pub struct ScanConfig {
     pub respect_gitignore: Option<bool>,
 }
 
+/// The `[analyzers]` section: where the external tools are and how to run
+/// them. Paths are relative to the directory of `secguard.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalyzersConfig {
+    /// Tool name (`bandit`, `semgrep`, `cppcheck`, `flawfinder`, `codeql`) ->
+    /// program to run instead of looking it up on PATH.
+    pub programs: std::collections::BTreeMap<String, PathBuf>,
+    pub semgrep_configs: Vec<PathBuf>,
+    pub codeql_python_suite: Option<String>,
+    pub codeql_cpp_suite: Option<String>,
+    pub codeql_build_command: Option<String>,
+    pub flawfinder_min_level: Option<u8>,
+}
+
 /// A loaded configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     /// The file it was read from; `None` when no file was found.
     pub path: Option<PathBuf>,
     pub scan: ScanConfig,
+    pub analyzers: AnalyzersConfig,
 }
+
+const ANALYZER_TOOLS: &[&str] = &["bandit", "semgrep", "cppcheck", "flawfinder", "codeql"];
 
 const SCAN_KEYS: &[&str] = &[
     "format",
@@ -102,18 +119,80 @@ pub fn parse(text: &str, source: &str) -> Result<Config, ConfigError> {
         .map_err(|e| err(None, format!("invalid TOML: {}", e.to_string().trim_end())))?;
     let mut config = Config::default();
     for (key, value) in &table {
-        if key != "scan" {
-            return Err(err(
-                Some(key),
-                "unknown section (known sections: scan)".to_string(),
-            ));
+        match key.as_str() {
+            "scan" => {
+                let Some(scan) = value.as_table() else {
+                    return Err(err(Some("scan"), "expected a table ([scan])".to_string()));
+                };
+                config.scan = parse_scan(scan, &err)?;
+            }
+            "analyzers" => {
+                let Some(t) = value.as_table() else {
+                    return Err(err(
+                        Some("analyzers"),
+                        "expected a table ([analyzers])".to_string(),
+                    ));
+                };
+                config.analyzers = parse_analyzers(t, &err)?;
+            }
+            _ => {
+                return Err(err(
+                    Some(key),
+                    "unknown section (known sections: scan, analyzers)".to_string(),
+                ));
+            }
         }
-        let Some(scan) = value.as_table() else {
-            return Err(err(Some("scan"), "expected a table ([scan])".to_string()));
-        };
-        config.scan = parse_scan(scan, &err)?;
     }
     Ok(config)
+}
+
+fn parse_analyzers(
+    table: &toml::Table,
+    err: &dyn Fn(Option<&str>, String) -> ConfigError,
+) -> Result<AnalyzersConfig, ConfigError> {
+    let mut out = AnalyzersConfig::default();
+    for (key, value) in table {
+        let field = format!("analyzers.{key}");
+        let fail = |m: String| err(Some(&field), m);
+        match key.as_str() {
+            tool if ANALYZER_TOOLS.contains(&tool) => {
+                out.programs.insert(
+                    tool.to_string(),
+                    PathBuf::from(expect_str(value).map_err(fail)?),
+                );
+            }
+            "semgrep_configs" => {
+                for v in expect_array(value).map_err(fail)? {
+                    out.semgrep_configs
+                        .push(PathBuf::from(expect_str(v).map_err(fail)?));
+                }
+            }
+            "codeql_python_suite" => {
+                out.codeql_python_suite = Some(expect_str(value).map_err(fail)?.to_string())
+            }
+            "codeql_cpp_suite" => {
+                out.codeql_cpp_suite = Some(expect_str(value).map_err(fail)?.to_string())
+            }
+            "codeql_build_command" => {
+                out.codeql_build_command = Some(expect_str(value).map_err(fail)?.to_string())
+            }
+            "flawfinder_min_level" => {
+                let level = value
+                    .as_integer()
+                    .filter(|l| (0..=5).contains(l))
+                    .ok_or_else(|| fail("expected an integer from 0 to 5".to_string()))?;
+                out.flawfinder_min_level = u8::try_from(level).ok();
+            }
+            _ => {
+                return Err(fail(format!(
+                    "unknown key (known keys: {}, semgrep_configs, codeql_python_suite, \
+                     codeql_cpp_suite, codeql_build_command, flawfinder_min_level)",
+                    ANALYZER_TOOLS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn parse_scan(
@@ -401,6 +480,7 @@ respect_gitignore = false
                 exclude: vec!["gen/".to_string()],
                 ..ScanConfig::default()
             },
+            ..Config::default()
         };
         let no_env = |_: &str| None;
         let s = resolve(&scan_args(&[]), &config, &no_env, cwd).expect("ok");

@@ -174,6 +174,7 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
             &mut report,
             &analyzer_names,
             args,
+            &config,
             &cwd,
             settings.jobs,
             &|run| {

@@ -3,6 +3,7 @@
 //! verdict per sample.
 
 use crate::cli::ScanArgs;
+use crate::config::Config;
 use anyhow::{Context as _, bail};
 use secguard_analyzers::cwe::CweFamilies;
 use secguard_analyzers::orchestrate::{
@@ -83,20 +84,59 @@ impl Analyzer for BuiltinDone {
     }
 }
 
-fn external(name: &str, args: &ScanArgs) -> Option<Box<dyn Analyzer>> {
+fn external(name: &str, args: &ScanArgs, config: &Config) -> Option<Box<dyn Analyzer>> {
+    // Paths in secguard.toml are relative to the file's directory.
+    let base = config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let cfg = &config.analyzers;
+    let program = |tool: &str| cfg.programs.get(tool).map(|p| base.join(p));
     Some(match name {
         "semgrep" => {
-            let configs = if args.semgrep_configs.is_empty() {
-                vec![semgrep::bundled_rules_dir()]
-            } else {
+            let configs = if !args.semgrep_configs.is_empty() {
                 args.semgrep_configs.clone()
+            } else if !cfg.semgrep_configs.is_empty() {
+                cfg.semgrep_configs.iter().map(|c| base.join(c)).collect()
+            } else {
+                vec![semgrep::bundled_rules_dir()]
             };
-            Box::new(semgrep::Semgrep::with_configs(configs))
+            Box::new(semgrep::Semgrep::with_configs(configs).with_program(program("semgrep")))
         }
-        "bandit" => Box::new(bandit::Bandit::new(None)),
-        "cppcheck" => Box::new(cppcheck::Cppcheck::new()),
-        "flawfinder" => Box::new(flawfinder::Flawfinder::new()),
-        "codeql" => Box::new(codeql::CodeQl::new()),
+        "bandit" => Box::new(bandit::Bandit::new(program("bandit"))),
+        "cppcheck" => {
+            let mut c = cppcheck::Cppcheck::new();
+            if let Some(p) = program("cppcheck") {
+                c = c.with_program(p);
+            }
+            Box::new(c)
+        }
+        "flawfinder" => {
+            let mut f = flawfinder::Flawfinder::new();
+            if let Some(p) = program("flawfinder") {
+                f = f.with_program(p);
+            }
+            if let Some(level) = cfg.flawfinder_min_level {
+                f = f.with_min_level(level);
+            }
+            Box::new(f)
+        }
+        "codeql" => {
+            let mut q = codeql::CodeQl::new();
+            if let Some(p) = program("codeql") {
+                q = q.with_program(p);
+            }
+            if let Some(s) = &cfg.codeql_python_suite {
+                q = q.with_python_suite(s.clone());
+            }
+            if let Some(s) = &cfg.codeql_cpp_suite {
+                q = q.with_cpp_suite(s.clone());
+            }
+            q = q.with_cpp_build_command(cfg.codeql_build_command.clone());
+            Box::new(q)
+        }
         _ => return None,
     })
 }
@@ -113,10 +153,12 @@ fn load_precision(path: Option<&Path>) -> anyhow::Result<Precision> {
 
 /// Run the external analyzers over the files the scan found, then replace
 /// the report's findings and verdicts with the merged ones.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     report: &mut ScanReport,
     names: &[String],
     args: &ScanArgs,
+    config: &Config,
     cwd: &Path,
     jobs: usize,
     on_done: &(dyn Fn(&AnalyzerRun) + Sync),
@@ -153,7 +195,7 @@ pub fn run(
     let mut externals: Vec<Box<dyn Analyzer>> = names
         .iter()
         .filter(|n| n.as_str() != "builtin")
-        .filter_map(|n| external(n, args))
+        .filter_map(|n| external(n, args, config))
         .collect();
     if !args.import_sarif.is_empty() {
         externals.push(Box::new(sarif_import::SarifImport::new(

@@ -711,3 +711,39 @@ fn bad_user_rule_file_exits_2_naming_file_and_field() {
         .expect_code(2);
     assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
 }
+
+#[test]
+fn analyzer_programs_come_from_secguard_toml() {
+    let dir = Dir::new();
+    dir.create(
+        "secguard.toml",
+        "[analyzers]\nbandit = \"tools/my-bandit\"\nflawfinder_min_level = 4\n",
+    );
+    dir.create("a.py", CLEAN_PY);
+    let out = dir
+        .cmd()
+        .args([
+            "scan",
+            "--no-cache",
+            "--analyzers",
+            "builtin,bandit",
+            "--format",
+            "json",
+        ])
+        .run()
+        .expect_code(0);
+    // The configured program is used (and reported missing), not PATH's.
+    assert!(out.stdout.contains("tools/my-bandit"), "{}", out.stdout);
+
+    dir.create("secguard.toml", "[analyzers]\nflawfinder_min_level = 9\n");
+    let out = dir.cmd().arg("scan").run().expect_code(2);
+    assert!(
+        out.stderr
+            .contains("secguard.toml: analyzers.flawfinder_min_level"),
+        "{}",
+        out.stderr
+    );
+    dir.create("secguard.toml", "[analyzers]\nsemgrap = \"x\"\n");
+    let out = dir.cmd().arg("scan").run().expect_code(2);
+    assert!(out.stderr.contains("analyzers.semgrap"), "{}", out.stderr);
+}
