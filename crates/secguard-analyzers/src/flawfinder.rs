@@ -18,6 +18,7 @@
 //! flawfinder runs on Python 3 and stops at the first file that is not
 //! UTF-8, so such files are left out, each with a note.
 
+use crate::tool::{SourceCache, relative_path};
 use crate::tool::{find_tool, run_tool, scratch_dir};
 use crate::{Analyzer, AnalyzerError, AnalyzerInput, AnalyzerOutput};
 use secguard_core::{
@@ -26,7 +27,7 @@ use secguard_core::{
 };
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The analyzer name, as given to `--analyzers`.
@@ -394,59 +395,6 @@ fn assign_fingerprints(findings: &mut [Finding]) {
             .or_insert(0);
         f.fingerprint = Fingerprint::compute(&f.rule_id, &path, &text, *occ);
         *occ += 1;
-    }
-}
-
-/// `file` as written by the tool, made relative to `root` when it is
-/// absolute and under it, with `./` components dropped.
-fn relative_path(file: &str, root: &Path) -> PathBuf {
-    let p = Path::new(file);
-    let p = if p.is_absolute() {
-        if let Ok(rel) = p.strip_prefix(root) {
-            rel.to_path_buf()
-        } else if let Some(rel) = root
-            .canonicalize()
-            .ok()
-            .and_then(|canon| p.strip_prefix(canon).ok().map(Path::to_path_buf))
-        {
-            rel
-        } else {
-            p.to_path_buf()
-        }
-    } else {
-        p.to_path_buf()
-    };
-    p.components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect()
-}
-
-/// Source lines read on demand, once per file.
-struct SourceCache<'a> {
-    root: &'a Path,
-    files: HashMap<PathBuf, Option<Vec<String>>>,
-}
-
-impl<'a> SourceCache<'a> {
-    fn new(root: &'a Path) -> SourceCache<'a> {
-        SourceCache {
-            root,
-            files: HashMap::new(),
-        }
-    }
-
-    fn line(&mut self, path: &Path, line: u32) -> Option<String> {
-        let root = self.root;
-        let lines = self.files.entry(path.to_path_buf()).or_insert_with(|| {
-            std::fs::read(root.join(path)).ok().map(|bytes| {
-                String::from_utf8_lossy(&bytes)
-                    .lines()
-                    .map(|l| l.trim_end_matches('\r').to_string())
-                    .collect()
-            })
-        });
-        let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        lines.as_ref()?.get(index).cloned()
     }
 }
 

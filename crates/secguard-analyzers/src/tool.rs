@@ -2,9 +2,10 @@
 //! a private temporary working directory, and captured output.
 
 use crate::AnalyzerError;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -182,6 +183,59 @@ pub fn scratch_dir(tool: &str) -> Result<tempfile::TempDir, AnalyzerError> {
             tool: tool.to_string(),
             message: format!("cannot create a temporary directory: {e}"),
         })
+}
+
+/// `file` as written by the tool, made relative to `root` when it is
+/// absolute and under it, with `./` components dropped.
+pub(crate) fn relative_path(file: &str, root: &Path) -> PathBuf {
+    let p = Path::new(file);
+    let p = if p.is_absolute() {
+        if let Ok(rel) = p.strip_prefix(root) {
+            rel.to_path_buf()
+        } else if let Some(rel) = root
+            .canonicalize()
+            .ok()
+            .and_then(|canon| p.strip_prefix(canon).ok().map(Path::to_path_buf))
+        {
+            rel
+        } else {
+            p.to_path_buf()
+        }
+    } else {
+        p.to_path_buf()
+    };
+    p.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+/// Source lines read on demand, once per file.
+pub(crate) struct SourceCache<'a> {
+    root: &'a Path,
+    files: HashMap<PathBuf, Option<Vec<String>>>,
+}
+
+impl<'a> SourceCache<'a> {
+    pub(crate) fn new(root: &'a Path) -> SourceCache<'a> {
+        SourceCache {
+            root,
+            files: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn line(&mut self, path: &Path, line: u32) -> Option<String> {
+        let root = self.root;
+        let lines = self.files.entry(path.to_path_buf()).or_insert_with(|| {
+            std::fs::read(root.join(path)).ok().map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(|l| l.trim_end_matches('\r').to_string())
+                    .collect()
+            })
+        });
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        lines.as_ref()?.get(index).cloned()
+    }
 }
 
 #[cfg(test)]
