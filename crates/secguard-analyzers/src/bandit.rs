@@ -73,6 +73,11 @@ impl Analyzer for Bandit {
         })
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // measured: 115 s for the 1,790 files of the Python stdlib
+        0.06
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let files = input.files_in(self.languages());
         if files.is_empty() {

@@ -241,6 +241,11 @@ impl Analyzer for CodeQl {
         Ok(String::from_utf8_lossy(&run.stdout).trim().to_string())
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // database creation and analysis dominate every other tool
+        1.0
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let start = Instant::now();
         let mut out = AnalyzerOutput::default();

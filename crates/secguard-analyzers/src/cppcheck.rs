@@ -137,6 +137,11 @@ impl Analyzer for Cppcheck {
         Ok(version.to_string())
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // measured: 8.5 s for the 635 Juliet-sample files
+        0.015
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         // cppcheck skips missing files silently, or fails when none exist.
         let mut notes = Vec::new();

@@ -128,6 +128,11 @@ impl Analyzer for Flawfinder {
         Ok(version)
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // measured: 3 s for the 635 Juliet-sample files
+        0.005
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let mut notes = Vec::new();
         let mut files: Vec<&Path> = Vec::new();

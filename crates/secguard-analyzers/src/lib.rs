@@ -98,4 +98,10 @@ pub trait Analyzer: Send + Sync {
     /// Analyze the input. Findings carry `analyzer = self.name()` and paths
     /// relative to `input.root`.
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError>;
+    /// Rough wall seconds per file on one core, for scheduling only: the
+    /// orchestrator starts the costliest analyzer first and at normal
+    /// priority, and the others in the background around it.
+    fn cost_per_file(&self) -> f64 {
+        0.01
+    }
 }

@@ -61,6 +61,11 @@ impl Analyzer for SarifImport {
         ))
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // reads a file; the sources are not analyzed
+        0.0
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let mut out = AnalyzerOutput::default();
         for path in &self.files {

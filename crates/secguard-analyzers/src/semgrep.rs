@@ -147,6 +147,11 @@ impl Analyzer for Semgrep {
         })
     }
 
+    fn cost_per_file(&self) -> f64 {
+        // measured: 100 s for the 635 Juliet-sample files on 2 cores
+        0.16
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let files = input.files_in(self.languages());
         if files.is_empty() {

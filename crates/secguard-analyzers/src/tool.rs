@@ -2,6 +2,7 @@
 //! a private temporary working directory, and captured output.
 
 use crate::AnalyzerError;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Read;
@@ -48,6 +49,39 @@ pub fn find_tool(
         tool: tool.to_string(),
         hint: install_hint.to_string(),
     })
+}
+
+/// How much CPU a tool's processes may claim when cores are contended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    /// The scheduler's default.
+    #[default]
+    Normal,
+    /// Niced, so a short tool fills the gaps left by the run's longest tool
+    /// instead of slowing it: the run ends when the longest tool ends.
+    Background,
+}
+
+/// The nice value of background tools: the highest, so a busy normal tool
+/// keeps nearly all of a contended core.
+const BACKGROUND_NICE: i32 = 19;
+
+thread_local! {
+    static CHILD_PRIORITY: Cell<Priority> = const { Cell::new(Priority::Normal) };
+}
+
+/// Run `f` with every tool it starts on this thread at `priority`. The
+/// orchestrator decides priorities; adapters need not know about them.
+pub fn with_priority<R>(priority: Priority, f: impl FnOnce() -> R) -> R {
+    let before = CHILD_PRIORITY.with(|p| p.replace(priority));
+    let result = f();
+    CHILD_PRIORITY.with(|p| p.set(before));
+    result
+}
+
+/// The priority tools started now on this thread get.
+pub fn current_priority() -> Priority {
+    CHILD_PRIORITY.with(Cell::get)
 }
 
 /// The captured result of one tool run.
@@ -99,6 +133,18 @@ pub fn run_tool(
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        if current_priority() == Priority::Background {
+            // SAFETY: the closure runs in the child between fork and exec
+            // and only makes setpriority(2), an async-signal-safe syscall on
+            // the child itself (who = 0). Failure only leaves it at normal
+            // priority, so its result is ignored.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
+                    Ok(())
+                });
+            }
+        }
     }
     let mut child = cmd.spawn().map_err(|e| AnalyzerError::Io {
         tool: tool.to_string(),
@@ -241,6 +287,30 @@ impl<'a> SourceCache<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn niceness_of_child() -> String {
+        let dir = scratch_dir("t").unwrap_or_else(|e| panic!("{e}"));
+        let run = run_tool(
+            "nice",
+            Path::new("/usr/bin/nice"),
+            &[],
+            dir.path(),
+            &[],
+            Duration::from_secs(10),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&run.stdout).trim().to_string()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_tools_run_niced_and_the_setting_is_scoped() {
+        assert_eq!(with_priority(Priority::Background, niceness_of_child), "19");
+        assert_eq!(current_priority(), Priority::Normal);
+        // Normal tools inherit our own niceness.
+        let ours = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        assert_eq!(niceness_of_child(), ours.to_string());
+    }
 
     #[test]
     fn timeout_kills_the_child() {

@@ -7,3 +7,6 @@ pub mod sarif;
 
 pub use model::*;
 pub use report::*;
+pub mod agreement;
+pub mod memory;
+pub mod review;

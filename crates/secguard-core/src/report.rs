@@ -38,6 +38,9 @@ pub enum NoteKind {
     /// An analyzer failed (missing, crashed, timed out, unreadable output);
     /// the other analyzers' results are still reported.
     AnalyzerFailed,
+    /// A memory was not applied: memories conflict on a finding, or one
+    /// reviewer's memory would hide a high or critical finding.
+    MemoryNotApplied,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

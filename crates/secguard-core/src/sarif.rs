@@ -403,7 +403,10 @@ fn note_level(kind: NoteKind) -> &'static str {
         | NoteKind::InvalidSuppression => "warning",
         // A whole analyzer's results are missing.
         NoteKind::AnalyzerFailed => "error",
-        NoteKind::BinarySkipped | NoteKind::LossyUtf8 | NoteKind::UnusedSuppression => "note",
+        NoteKind::BinarySkipped
+        | NoteKind::LossyUtf8
+        | NoteKind::UnusedSuppression
+        | NoteKind::MemoryNotApplied => "note",
     }
 }
 

@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long = "rules", global = true, value_name = "PATH")]
     pub rule_paths: Vec<std::path::PathBuf>,
 
+    /// The review database [default: SECGUARD_DB, or store.path, or
+    /// .secguard/secguard.db in the project directory].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -39,6 +44,153 @@ pub enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// Review findings and samples: the web UI (`--serve`), or from the
+    /// terminal with `next` and `label`.
+    Review(ReviewArgs),
+    /// Manage memories, the lessons learnt from reviews, and read the
+    /// audit log.
+    Feedback {
+        #[command(subcommand)]
+        command: FeedbackCommand,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// Serve the review UI on this loopback address [default when given
+    /// without a value: 127.0.0.1 on a free port].
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
+    pub serve: Option<String>,
+
+    /// Who is reviewing [default: SECGUARD_REVIEWER, or USER].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub reviewer: Option<String>,
+
+    /// Largest request body the UI accepts, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
+    pub max_body: usize,
+
+    #[command(subcommand)]
+    pub command: Option<ReviewCommand>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReviewCommand {
+    /// Show the next item waiting for your decision.
+    Next {
+        /// Also offer whole samples (secure/insecure verdicts).
+        #[arg(long)]
+        samples: bool,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Record a decision on a finding or a sample.
+    Label(Box<LabelArgs>),
+    /// Export every label, one row per item and reviewer.
+    Export {
+        #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+        format: String,
+        /// Write to FILE (atomically) instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import labels exported by `review export` (CSV or JSONL).
+    Import {
+        file: PathBuf,
+        /// [default: from the file extension]
+        #[arg(long, value_parser = ["csv", "jsonl"])]
+        format: Option<String>,
+    },
+    /// Agreement between reviewers: Cohen's kappa per pair, Fleiss' kappa.
+    Agreement {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Add a reviewer or change a reviewer's role.
+    Reviewer {
+        name: String,
+        #[arg(long, value_parser = ["reviewer", "admin"])]
+        role: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LabelArgs {
+    /// The finding's fingerprint (as in JSON or SARIF output, or `review next`).
+    #[arg(
+        long,
+        value_name = "FINGERPRINT",
+        conflicts_with = "sample",
+        required_unless_present = "sample"
+    )]
+    pub finding: Option<String>,
+    /// A sample's path, as scanned.
+    #[arg(long, value_name = "PATH")]
+    pub sample: Option<String>,
+    /// tp/true_positive or fp/false_positive for findings, secure or
+    /// insecure for samples.
+    #[arg(long)]
+    pub decision: String,
+    /// Why; becomes the memory's condition.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Corrected CWE for a finding, or the sample's CWEs; repeatable.
+    #[arg(long = "cwe", value_name = "CWE")]
+    pub cwe: Vec<String>,
+    /// Corrected severity for a true positive.
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// How far the memory reaches: finding, rule_in_file, rule or cwe.
+    #[arg(long, default_value = "finding", value_parser = ["finding", "rule_in_file", "rule", "cwe"])]
+    pub scope: String,
+    /// A file with corrected code, kept with the review.
+    #[arg(long, value_name = "FILE")]
+    pub corrected_code: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum FeedbackCommand {
+    /// List memories.
+    List {
+        /// Include revoked memories.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show one memory with its source reviews.
+    Show { id: i64 },
+    /// Revoke a memory: it stays on record but no longer applies.
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        /// Who revokes it [default: SECGUARD_REVIEWER, or USER].
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+    },
+    /// Export memories as JSON.
+    Export {
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Include revoked memories.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Import memories exported by `feedback export`.
+    Import {
+        file: PathBuf,
+        /// Who imports them [default: SECGUARD_REVIEWER, or USER].
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+    },
+    /// The append-only audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
 }
 
@@ -159,6 +311,15 @@ pub struct ScanArgs {
     /// Do not read or write the analyzer result cache (.secguard/cache).
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Do not record this scan in the review database.
+    #[arg(long)]
+    pub no_store: bool,
+
+    /// Do not apply memories (suppressions and re-rankings learnt from
+    /// reviews).
+    #[arg(long)]
+    pub no_memories: bool,
 }
 
 /// Report formats of `secguard scan`.

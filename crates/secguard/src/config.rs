@@ -58,6 +58,19 @@ pub struct AnalyzersConfig {
     pub flawfinder_min_level: Option<u8>,
 }
 
+/// The `[store]` section: where reviews and memories live, and the project
+/// name they are filed under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The SQLite file, relative to the directory of `secguard.toml`.
+    pub path: Option<PathBuf>,
+    /// The project name memories are scoped to (default: the project
+    /// directory's name).
+    pub project: Option<String>,
+    /// Whether `secguard scan` records its results for review (default true).
+    pub record: Option<bool>,
+}
+
 /// A loaded configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
@@ -65,6 +78,7 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub scan: ScanConfig,
     pub analyzers: AnalyzersConfig,
+    pub store: StoreConfig,
 }
 
 const ANALYZER_TOOLS: &[&str] = &["bandit", "semgrep", "cppcheck", "flawfinder", "codeql"];
@@ -135,15 +149,55 @@ pub fn parse(text: &str, source: &str) -> Result<Config, ConfigError> {
                 };
                 config.analyzers = parse_analyzers(t, &err)?;
             }
+            "store" => {
+                let Some(t) = value.as_table() else {
+                    return Err(err(Some("store"), "expected a table ([store])".to_string()));
+                };
+                config.store = parse_store(t, &err)?;
+            }
             _ => {
                 return Err(err(
                     Some(key),
-                    "unknown section (known sections: scan, analyzers)".to_string(),
+                    "unknown section (known sections: scan, analyzers, store)".to_string(),
                 ));
             }
         }
     }
     Ok(config)
+}
+
+fn parse_store(
+    table: &toml::Table,
+    err: &dyn Fn(Option<&str>, String) -> ConfigError,
+) -> Result<StoreConfig, ConfigError> {
+    let mut out = StoreConfig::default();
+    for (key, value) in table {
+        let field = format!("store.{key}");
+        let fail = |m: String| err(Some(&field), m);
+        match key.as_str() {
+            "path" => out.path = Some(PathBuf::from(expect_str(value).map_err(fail)?)),
+            "project" => {
+                let name = expect_str(value).map_err(fail)?.trim();
+                if name.is_empty() {
+                    return Err(fail("expected a non-empty project name".to_string()));
+                }
+                out.project = Some(name.to_string());
+            }
+            "record" => {
+                out.record = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| fail("expected true or false".to_string()))?,
+                );
+            }
+            _ => {
+                return Err(fail(
+                    "unknown key (known keys: path, project, record)".to_string(),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn parse_analyzers(
@@ -381,7 +435,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).expect("parse").command {
             Command::Scan(args) => *args,
-            Command::Rules { .. } => panic!("not a scan"),
+            _ => panic!("not a scan"),
         }
     }
 

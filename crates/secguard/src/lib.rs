@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod feedback;
 pub mod multi;
 pub mod output;
 pub mod progress;
@@ -88,6 +89,8 @@ where
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan(&cli, args, ctx),
         Command::Rules { command } => cmd_rules(&cli, command, ctx),
+        Command::Review(args) => feedback::cmd_review(&cli, args, ctx),
+        Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
     };
     match result {
         Ok(code) => code,
@@ -103,7 +106,7 @@ fn env_set(ctx: &Context<'_>, name: &str) -> bool {
     (ctx.env)(name).is_some_and(|v| !v.is_empty())
 }
 
-fn load_config(cli: &Cli, cwd: &Path) -> anyhow::Result<config::Config> {
+pub(crate) fn load_config(cli: &Cli, cwd: &Path) -> anyhow::Result<config::Config> {
     if cli.no_config {
         return Ok(config::Config::default());
     }
@@ -148,6 +151,15 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
     let builtin_wanted = analyzer_names.iter().any(|n| n == "builtin");
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let engine = load_engine(&cli.rule_paths)?;
+    let started_at = secguard_store::now();
+    let store_settings = feedback::settings(cli, &config, &cwd, ctx);
+    // Read before scanning: a corrupt or newer database is an input error
+    // (exit 2) and should not cost a whole scan first.
+    let memories = if args.no_memories {
+        Vec::new()
+    } else {
+        feedback::memories_for_scan(&store_settings)?
+    };
 
     let options = ScanOptions {
         paths: args.paths.clone(),
@@ -177,6 +189,7 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
             &config,
             &cwd,
             settings.jobs,
+            (&memories, &store_settings.project),
             &|run| {
                 if announce {
                     let state = match &run.result {
@@ -191,6 +204,20 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
                     );
                 }
             },
+        )?;
+    } else if !memories.is_empty() {
+        let (_, notes) = feedback::apply(&mut report.findings, &memories, &store_settings.project);
+        report.notes.extend(notes);
+        secguard_engine::scan::recompute_verdicts(&mut report.verdicts, &report.findings);
+    }
+    if store_settings.record && !args.no_store && !args.parse_only {
+        feedback::record(
+            &store_settings,
+            &report,
+            &cwd,
+            &analyzer_names,
+            &args.policy,
+            started_at,
         )?;
     }
 
@@ -302,7 +329,7 @@ pub fn emit_report(
     Ok(code)
 }
 
-fn write_stdout(ctx: &mut Context<'_>, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_stdout(ctx: &mut Context<'_>, text: &str) -> anyhow::Result<()> {
     match ctx
         .stdout
         .write_all(text.as_bytes())

@@ -13,7 +13,8 @@ use secguard_analyzers::{
     Analyzer, AnalyzerError, AnalyzerInput, AnalyzerOutput, bandit, codeql, cppcheck, flawfinder,
     sarif_import, semgrep,
 };
-use secguard_core::{Language, Note, NoteKind, ScanReport, Verdict};
+use secguard_core::memory::Memory;
+use secguard_core::{Finding, Language, Note, NoteKind, ScanReport, Verdict};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -151,6 +152,30 @@ fn load_precision(path: Option<&Path>) -> anyhow::Result<Precision> {
         .with_context(|| format!("{}: invalid precision file", path.display()))
 }
 
+/// A memory decided about a merged finding; give each analyzer's own
+/// report in it the same suppression and severity, so the per-analyzer
+/// votes behind the verdicts agree with the human decision.
+fn carry_to_members(findings: &[Finding], members: &[Vec<String>], runs: &mut [AnalyzerRun]) {
+    let mut decided: HashMap<&str, &Finding> = HashMap::new();
+    for (f, ms) in findings.iter().zip(members) {
+        for m in ms {
+            decided.insert(m.as_str(), f);
+        }
+    }
+    for run in runs.iter_mut() {
+        if let Ok(out) = &mut run.result {
+            for f in &mut out.findings {
+                if let Some(d) = decided.get(f.fingerprint.0.as_str()) {
+                    if f.suppression.is_none() {
+                        f.suppression = d.suppression.clone();
+                    }
+                    f.severity = d.severity;
+                }
+            }
+        }
+    }
+}
+
 /// Run the external analyzers over the files the scan found, then replace
 /// the report's findings and verdicts with the merged ones.
 #[allow(clippy::too_many_arguments)]
@@ -161,6 +186,7 @@ pub fn run(
     config: &Config,
     cwd: &Path,
     jobs: usize,
+    memories: (&[Memory], &str),
     on_done: &(dyn Fn(&AnalyzerRun) + Sync),
 ) -> anyhow::Result<()> {
     let policy = VerdictPolicy::from_name(&args.policy)
@@ -240,23 +266,24 @@ pub fn run(
 
     let families = CweFamilies::builtin();
     let merged = merge(&runs, &|a, b| families.related(a, b), 1);
-    let mut findings: Vec<_> = merged
+    let (mut findings, members): (Vec<_>, Vec<_>) = merged
         .into_iter()
         .map(|m| {
             let mut f = m.finding;
             f.cwe = m.cwe;
             f.reported_by = m.analyzers;
-            f
+            (f, m.members)
         })
-        .collect();
+        .unzip();
+    let (memories, project) = memories;
+    if !memories.is_empty() {
+        let (_, notes) = crate::feedback::apply(&mut findings, memories, project);
+        report.notes.extend(notes);
+        carry_to_members(&findings, &members, &mut runs);
+    }
     findings.extend(suppressed);
     secguard_engine::scan::sort_findings(&mut findings);
 
-    let suppressed_by_file: HashMap<PathBuf, usize> = report
-        .verdicts
-        .iter()
-        .map(|v| (v.path.clone(), v.suppressed_count))
-        .collect();
     let samples = verdicts(&files, &analyzers, &runs, policy, &precision);
     report.verdicts = samples
         .into_iter()
@@ -265,7 +292,10 @@ pub fn run(
                 .iter()
                 .filter(|f| f.suppression.is_none() && f.location.path == s.path)
                 .count(),
-            suppressed_count: suppressed_by_file.get(&s.path).copied().unwrap_or(0),
+            suppressed_count: findings
+                .iter()
+                .filter(|f| f.suppression.is_some() && f.location.path == s.path)
+                .count(),
             path: s.path,
             verdict: s.verdict,
             cwes: s.cwes,

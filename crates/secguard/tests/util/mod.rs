@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,7 +64,15 @@ impl Dir {
     pub fn cmd(&self) -> TestCommand {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secguard"));
         cmd.current_dir(self.path());
-        for var in ["SECGUARD_FORMAT", "SECGUARD_FAIL_ON", "NO_COLOR", "TERM"] {
+        for var in [
+            "SECGUARD_FORMAT",
+            "SECGUARD_FAIL_ON",
+            "SECGUARD_DB",
+            "SECGUARD_PROJECT",
+            "SECGUARD_REVIEWER",
+            "NO_COLOR",
+            "TERM",
+        ] {
             cmd.env_remove(var);
         }
         TestCommand { cmd }

@@ -1,0 +1,256 @@
+//! secguard-store: persistence for everything secguard learns — samples,
+//! scan runs, findings (by fingerprint), reviewers, reviews, memories, the
+//! append-only audit log, and a cache for LLM responses.
+//!
+//! Callers use the [`Store`] trait only. [`SqliteStore`] is the default (one
+//! file, WAL, versioned migrations, a transaction around every logical
+//! change); a PostgreSQL store for teams can implement the same trait
+//! without changing callers. The rules for what a review does to memories
+//! live in `secguard_core::memory`, so every store applies the same ones.
+
+pub mod labels;
+mod sqlite;
+
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+
+use secguard_core::memory::{Memory, ScopeChoice};
+use secguard_core::review::{Decision, Review, ReviewTarget, Reviewer, Role};
+use secguard_core::{Cwe, Finding, Severity, Verdict};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Why a store operation failed. Each names the database and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: not a secguard database ({message}); move it aside or pass another --db")]
+    NotADatabase { path: PathBuf, message: String },
+    #[error(
+        "{path}: schema version {found} is newer than this secguard supports ({supported}); upgrade secguard"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{path}: {message}")]
+    Database { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    /// The request itself is wrong (unknown finding, a decision that does
+    /// not fit its target, an empty scope...).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One sample as a scan saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    /// Relative to the scan root, with `/` separators.
+    pub path: String,
+    pub language: Option<String>,
+    /// The code, when it is text and not too large to keep (the review UI
+    /// shows it; a later edit of the file does not change what was judged).
+    pub content: Option<String>,
+    /// SHA-256 of the file's bytes, hex.
+    pub content_hash: String,
+    pub verdict: Option<Verdict>,
+}
+
+/// A finished scan, to be recorded in one transaction.
+#[derive(Debug, Clone)]
+pub struct ScanRecord<'a> {
+    pub project: &'a str,
+    /// The directory paths are relative to.
+    pub root: &'a str,
+    pub analyzers: Vec<String>,
+    /// The verdict policy (`any`, `majority`, ...).
+    pub policy: &'a str,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub samples: &'a [SampleRecord],
+    /// Every finding, suppressed ones included.
+    pub findings: &'a [Finding],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub project: String,
+    pub root: String,
+    pub analyzers: Vec<String>,
+    pub policy: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub samples: usize,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSample {
+    pub project: String,
+    pub path: String,
+    pub language: Option<String>,
+    pub content: Option<String>,
+    pub content_hash: String,
+    /// The verdict of the latest run that saw the sample.
+    pub verdict: Option<Verdict>,
+    pub last_run: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    pub project: String,
+    /// As last reported (suppression as of that run).
+    pub finding: Finding,
+    pub first_run: i64,
+    pub last_run: i64,
+    /// Whether the latest run that scanned its file still reported it.
+    pub open: bool,
+    /// An LLM's explanation, when triage produced one.
+    pub rationale: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueueItem {
+    Finding(StoredFinding),
+    Sample(StoredSample),
+}
+
+impl QueueItem {
+    pub fn target(&self) -> ReviewTarget {
+        match self {
+            QueueItem::Finding(f) => ReviewTarget::Finding {
+                fingerprint: f.finding.fingerprint.0.clone(),
+            },
+            QueueItem::Sample(s) => ReviewTarget::Sample {
+                path: s.path.clone(),
+            },
+        }
+    }
+}
+
+/// Which items still need a decision.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub project: Option<String>,
+    /// Leave out items this reviewer already decided. `None`: leave out
+    /// items anyone decided.
+    pub reviewer: Option<String>,
+    /// Include samples (verdict reviews) as well as findings.
+    pub samples: bool,
+    pub limit: usize,
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReview {
+    pub project: String,
+    pub target: ReviewTarget,
+    pub reviewer: String,
+    pub decision: Decision,
+    pub cwe: Vec<Cwe>,
+    pub severity: Option<Severity>,
+    pub note: String,
+    pub corrected_code: Option<String>,
+    /// How far a finding decision's memory reaches.
+    pub scope: ScopeChoice,
+    /// Unix seconds; `None` for now. Imports keep the original time.
+    pub created_at: Option<i64>,
+}
+
+/// What recording a review did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewOutcome {
+    pub review: Review,
+    pub memory_created: Option<i64>,
+    pub memory_strengthened: Option<i64>,
+    /// (memory id, old trust, new trust, agreed).
+    pub trust_updates: Vec<(i64, f64, f64, bool)>,
+    /// Memories the decision contradicts, now flagged as conflicting.
+    pub conflicts: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFilter {
+    pub project: Option<String>,
+    pub reviewer: Option<String>,
+    pub target: Option<ReviewTarget>,
+    /// Newest first when limited.
+    pub limit: Option<usize>,
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    /// `review.created`, `memory.created`, `memory.strengthened`,
+    /// `memory.trust`, `memory.conflict`, `memory.revoked`,
+    /// `memory.imported`, `reviewer.created`, `reviewer.role`, `scan.recorded`.
+    pub action: String,
+    /// What it acted on: `memory:4`, `review:12`, `reviewer:alice`, `run:3`.
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+/// The storage interface every caller uses. Methods take `&self` so a web
+/// server can share one store between requests; implementations serialize
+/// writes themselves. Every method that changes anything is one
+/// transaction, and writes its audit entries inside it.
+pub trait Store: Send + Sync {
+    /// Where the data lives, for messages.
+    fn location(&self) -> String;
+
+    fn record_scan(&self, scan: &ScanRecord<'_>) -> StoreResult<i64>;
+    fn runs(&self, project: Option<&str>, limit: usize) -> StoreResult<Vec<RunSummary>>;
+
+    /// Create the reviewer if missing. With `role`, set it (an audited
+    /// change); without, keep the existing role (new reviewers are plain
+    /// reviewers).
+    fn upsert_reviewer(&self, name: &str, role: Option<Role>, actor: &str)
+    -> StoreResult<Reviewer>;
+    fn reviewer(&self, name: &str) -> StoreResult<Option<Reviewer>>;
+    fn reviewers(&self) -> StoreResult<Vec<Reviewer>>;
+
+    /// Open findings (and, with `filter.samples`, samples) without a
+    /// decision, highest severity first.
+    fn queue(&self, filter: &QueueFilter) -> StoreResult<Vec<QueueItem>>;
+    fn finding(&self, project: &str, fingerprint: &str) -> StoreResult<Option<StoredFinding>>;
+    fn sample(&self, project: &str, path: &str) -> StoreResult<Option<StoredSample>>;
+    /// The findings last reported in a sample, open or not.
+    fn sample_findings(&self, project: &str, path: &str) -> StoreResult<Vec<StoredFinding>>;
+    fn set_rationale(&self, project: &str, fingerprint: &str, rationale: &str) -> StoreResult<()>;
+
+    /// Record a decision and apply what it teaches to the memories
+    /// (`secguard_core::memory::plan_finding_review`), in one transaction.
+    /// Creates the reviewer if needed.
+    fn add_review(&self, review: &NewReview) -> StoreResult<ReviewOutcome>;
+    fn reviews(&self, filter: &ReviewFilter) -> StoreResult<Vec<Review>>;
+
+    fn memories(&self, include_revoked: bool) -> StoreResult<Vec<Memory>>;
+    fn memory(&self, id: i64) -> StoreResult<Option<Memory>>;
+    fn revoke_memory(&self, id: i64, actor: &str, reason: &str) -> StoreResult<Memory>;
+    /// Add memories exported elsewhere, as new memories (new ids), with
+    /// conflicts against existing ones flagged. Returns the new ids.
+    fn import_memories(&self, memories: &[Memory], actor: &str) -> StoreResult<Vec<i64>>;
+
+    /// Newest first.
+    fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+
+    fn cache_get(&self, key: &str) -> StoreResult<Option<String>>;
+    fn cache_put(&self, key: &str, value: &str) -> StoreResult<()>;
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,124 @@
+//! Helpers shared by the store's integration tests.
+#![allow(dead_code)]
+
+use secguard_core::memory::ScopeChoice;
+use secguard_core::review::{Decision, ReviewTarget};
+use secguard_core::{Confidence, Cwe, Finding, Fingerprint, Location, Severity};
+use secguard_store::{NewReview, SampleRecord, ScanRecord, SqliteStore, Store};
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+pub fn ok<T, E: Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    ok(tempfile::tempdir())
+}
+
+pub fn open(path: &Path) -> SqliteStore {
+    ok(SqliteStore::open(path))
+}
+
+pub fn raw(path: &Path) -> rusqlite::Connection {
+    ok(rusqlite::Connection::open(path))
+}
+
+pub fn count(path: &Path, table: &str) -> i64 {
+    ok(raw(path).query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
+}
+
+pub fn finding(rule: &str, path: &str, line: u32, fp: &str, severity: Severity) -> Finding {
+    Finding {
+        rule_id: rule.into(),
+        title: "title".into(),
+        message: "message".into(),
+        cwe: vec![Cwe(89)],
+        severity,
+        confidence: Confidence::Medium,
+        location: Location {
+            path: PathBuf::from(path),
+            start_line: line,
+            start_column: 1,
+            end_line: line,
+            end_column: 10,
+        },
+        snippet: "cursor.execute(q)".into(),
+        fingerprint: Fingerprint(fp.into()),
+        analyzer: "builtin".into(),
+        trace: vec![],
+        suppression: None,
+        reported_by: vec![],
+    }
+}
+
+pub fn sample(path: &str) -> SampleRecord {
+    SampleRecord {
+        path: path.into(),
+        language: Some("python".into()),
+        content: Some(format!("# {path}\nprint('hi')\n")),
+        content_hash: format!("hash-{path}"),
+        verdict: None,
+    }
+}
+
+pub fn scan(
+    store: &dyn Store,
+    project: &str,
+    samples: &[SampleRecord],
+    findings: &[Finding],
+) -> i64 {
+    ok(store.record_scan(&ScanRecord {
+        project,
+        root: "/src",
+        analyzers: vec!["builtin".into()],
+        policy: "any",
+        started_at: 1000,
+        finished_at: 1010,
+        samples,
+        findings,
+    }))
+}
+
+pub fn finding_review(project: &str, fp: &str, reviewer: &str, decision: Decision) -> NewReview {
+    NewReview {
+        project: project.into(),
+        target: ReviewTarget::Finding {
+            fingerprint: fp.into(),
+        },
+        reviewer: reviewer.into(),
+        decision,
+        cwe: vec![],
+        severity: None,
+        note: String::new(),
+        corrected_code: None,
+        scope: ScopeChoice::Finding,
+        created_at: None,
+    }
+}
+
+pub fn sample_review(project: &str, path: &str, reviewer: &str, decision: Decision) -> NewReview {
+    NewReview {
+        target: ReviewTarget::Sample { path: path.into() },
+        ..finding_review(project, "", reviewer, decision)
+    }
+}
+
+/// A project with three files and four findings of mixed severity.
+pub fn seeded(store: &dyn Store) -> i64 {
+    scan(
+        store,
+        "demo",
+        &[
+            sample("app/db.py"),
+            sample("app/web.py"),
+            sample("app/util.py"),
+        ],
+        &[
+            finding("py/sqli", "app/db.py", 10, "fp-db-10", Severity::High),
+            finding("py/sqli", "app/db.py", 5, "fp-db-5", Severity::High),
+            finding("py/xss", "app/web.py", 3, "fp-web-3", Severity::Critical),
+            finding("py/weak-hash", "app/util.py", 1, "fp-util-1", Severity::Low),
+        ],
+    )
+}
