@@ -78,6 +78,10 @@ impl Analyzer for Bandit {
         0.06
     }
 
+    fn startup_cost(&self) -> f64 {
+        0.5
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let files = input.files_in(self.languages());
         if files.is_empty() {

@@ -246,6 +246,11 @@ impl Analyzer for CodeQl {
         1.0
     }
 
+    fn startup_cost(&self) -> f64 {
+        // A JVM and a database, before any query runs.
+        20.0
+    }
+
     fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
         let start = Instant::now();
         let mut out = AnalyzerOutput::default();

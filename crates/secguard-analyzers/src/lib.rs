@@ -104,4 +104,9 @@ pub trait Analyzer: Send + Sync {
     fn cost_per_file(&self) -> f64 {
         0.01
     }
+    /// Rough wall seconds to start at all (an interpreter, a version
+    /// probe), for the same scheduling.
+    fn startup_cost(&self) -> f64 {
+        0.0
+    }
 }

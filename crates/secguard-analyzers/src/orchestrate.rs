@@ -132,7 +132,12 @@ fn schedule(analyzers: &[Box<dyn Analyzer>], input: &AnalyzerInput) -> Vec<(usiz
         .enumerate()
         .map(|(i, a)| {
             let files = input.files_in(a.languages()).len() as f64;
-            (i, a.cost_per_file().max(0.0) * files)
+            let cost = if files > 0.0 {
+                a.startup_cost().max(0.0) + a.cost_per_file().max(0.0) * files
+            } else {
+                0.0
+            };
+            (i, cost)
         })
         .collect();
     // Stable: equal costs keep the order the user gave.
@@ -253,13 +258,21 @@ pub fn merge(
     });
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
     for f in all {
-        let slot = groups.iter_mut().rev().find(|g| {
-            g.iter().any(|h| {
-                h.location.path == f.location.path
-                    && lines_overlap(h, f, line_slack)
-                    && cwes_related(&h.cwe, &f.cwe, related)
+        // Sorted by path: only the trailing groups of this file can match,
+        // so the search stops at the first group of another file (without
+        // that, merging 4,000 findings took longer than running Semgrep).
+        let slot = groups
+            .iter_mut()
+            .rev()
+            .take_while(|g| {
+                g.first()
+                    .is_some_and(|h| h.location.path == f.location.path)
             })
-        });
+            .find(|g| {
+                g.iter().any(|h| {
+                    lines_overlap(h, f, line_slack) && cwes_related(&h.cwe, &f.cwe, related)
+                })
+            });
         match slot {
             Some(g) => g.push(f),
             None => groups.push(vec![f]),

@@ -389,3 +389,59 @@ fn invalid_rules_are_a_config_error_and_file_errors_are_notes() {
     assert_eq!(out.notes.len(), 1);
     assert_eq!(out.notes[0].kind, NoteKind::ParseError);
 }
+
+/// Semgrep scans one staged folder, not a list of files: files under
+/// `tests/` (which Semgrep's default ignores drop), paths that leave the
+/// root (`../x`) and symbolic links are all scanned and reported under the
+/// paths secguard gave, and nothing is written outside the staging area.
+#[test]
+fn staged_folder_keeps_every_selected_file_and_its_path() {
+    if !semgrep_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = std::fs::read_to_string(fixtures().join("app.py")).unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("project");
+    for dir in ["project/tests", "outside"] {
+        std::fs::create_dir_all(tmp.path().join(dir)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(project.join("tests/test_app.py"), &app).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(tmp.path().join("outside/app.py"), &app).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(project.join("tests/test_app.py"), project.join("linked.py"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut files = vec![
+        PathBuf::from("tests/test_app.py"),
+        PathBuf::from("../outside/app.py"),
+    ];
+    if cfg!(unix) {
+        files.push(PathBuf::from("linked.py"));
+    }
+    let input = AnalyzerInput {
+        root: project.clone(),
+        files: files.clone(),
+        timeout: Duration::from_secs(300),
+    };
+    let semgrep = Semgrep::with_configs(vec![bundled_rules_dir()]);
+    let out = semgrep.run(&input).unwrap_or_else(|e| panic!("{e}"));
+    let mut paths: Vec<String> = out
+        .findings
+        .iter()
+        .map(|f| f.location.path_string())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let mut want: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    want.sort();
+    assert_eq!(paths, want, "{:#?}", out.findings);
+    // Nothing new beside the project.
+    let mut top: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    top.sort();
+    assert_eq!(top, vec!["outside", "project"]);
+}

@@ -317,6 +317,9 @@ pub struct FindingReview<'a> {
     pub finding: &'a FindingFacts,
     pub reviewer_role: Role,
     pub scope: ScopeChoice,
+    /// Narrow the scope to paths matching this glob (`tests/**`). The
+    /// store checks that the finding's own path matches.
+    pub path_glob: Option<&'a str>,
 }
 
 /// What recording one finding decision does to the memories. The store
@@ -343,7 +346,10 @@ pub fn plan_finding_review(input: &FindingReview<'_>, memories: &[Memory]) -> Me
     let Some(implication) = Implication::of_decision(review.decision, review.severity) else {
         return plan;
     };
-    let scope = MemoryScope::for_finding(input.scope, &review.project, input.finding);
+    let mut scope = MemoryScope::for_finding(input.scope, &review.project, input.finding);
+    if let Some(glob) = input.path_glob {
+        scope.path_glob = Some(glob.to_string());
+    }
     for m in memories.iter().filter(|m| m.is_live()) {
         if !m.scope.matches(&review.project, input.finding) {
             continue;
@@ -623,6 +629,7 @@ mod tests {
                 finding: f,
                 reviewer_role: role,
                 scope,
+                path_glob: None,
             },
             ms,
         )

@@ -143,6 +143,7 @@ impl LabelRow {
             note: self.note.clone(),
             corrected_code: self.corrected_code.clone(),
             scope: ScopeChoice::Finding,
+            path_glob: None,
             created_at: Some(self.created_at),
         }
     }

@@ -159,6 +159,9 @@ pub struct NewReview {
     pub corrected_code: Option<String>,
     /// How far a finding decision's memory reaches.
     pub scope: ScopeChoice,
+    /// Narrows the memory to paths matching this glob (`tests/**`); the
+    /// finding's own path must match it.
+    pub path_glob: Option<String>,
     /// Unix seconds; `None` for now. Imports keep the original time.
     pub created_at: Option<i64>,
 }

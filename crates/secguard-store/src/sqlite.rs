@@ -990,7 +990,18 @@ impl Store for SqliteStore {
             let finding = match &new.target {
                 ReviewTarget::Finding { fingerprint } => {
                     match load_finding(tx, &new.project, fingerprint)? {
-                        Some(f) => Some(f),
+                        Some(f) => {
+                            if let Some(glob) = &new.path_glob {
+                                let path = f.finding.location.path_string();
+                                if !secguard_core::memory::glob_matches(glob, &path) {
+                                    return Err(Fail::Store(StoreError::Invalid(format!(
+                                        "the finding's path {path} does not match the glob {glob}; \
+                                         a memory narrowed to it would not cover this finding"
+                                    ))));
+                                }
+                            }
+                            Some(f)
+                        }
                         None => {
                             return Err(Fail::Store(StoreError::Invalid(format!(
                                 "no finding with fingerprint {fingerprint} in project {}",
@@ -1264,6 +1275,7 @@ fn apply_memory_plan(
             finding: &facts,
             reviewer_role: role,
             scope: new.scope,
+            path_glob: new.path_glob.as_deref(),
         },
         &memories,
     );

@@ -320,6 +320,8 @@ pub struct ReviewForm {
     cwe: String,
     severity: String,
     scope: String,
+    #[serde(default)]
+    path_glob: String,
     note: String,
     corrected_code: String,
 }
@@ -398,6 +400,7 @@ fn new_review(state: &AppState, form: ReviewForm) -> Result<NewReview, AppError>
         note: form.note.trim().to_string(),
         corrected_code,
         scope,
+        path_glob: Some(form.path_glob.trim().to_string()).filter(|g| !g.is_empty()),
         created_at: None,
     })
 }

@@ -456,6 +456,8 @@ fn finding_form(state: &AppState, fingerprint: &str) -> Markup {
                     option value=(c.as_str()) selected[c == ScopeChoice::default()] { (c.describe()) }
                 }
             }
+            label for="path_glob" { "Only in paths matching (optional glob, e.g. tests/**)" }
+            input id="path_glob" name="path_glob" type="text" placeholder="tests/**";
             label for="note" { "Note (why; becomes the memory's condition)" }
             textarea id="note" name="note" rows="3" {}
             label for="corrected_code" { "Corrected code (optional)" }

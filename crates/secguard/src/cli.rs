@@ -144,6 +144,10 @@ pub struct LabelArgs {
     /// How far the memory reaches: finding, rule_in_file, rule or cwe.
     #[arg(long, default_value = "finding", value_parser = ["finding", "rule_in_file", "rule", "cwe"])]
     pub scope: String,
+    /// Narrow the memory to paths matching this glob (`tests/**`: `**`
+    /// crosses directories, `*` does not); the finding's path must match.
+    #[arg(long, value_name = "GLOB")]
+    pub glob: Option<String>,
     /// A file with corrected code, kept with the review.
     #[arg(long, value_name = "FILE")]
     pub corrected_code: Option<PathBuf>,

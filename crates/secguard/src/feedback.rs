@@ -444,6 +444,7 @@ fn new_review(label: &LabelArgs, project: &str, reviewer: &str) -> anyhow::Resul
         note: label.note.clone(),
         corrected_code,
         scope: ScopeChoice::parse(&label.scope).unwrap_or_default(),
+        path_glob: label.glob.clone(),
         created_at: None,
     })
 }

@@ -241,10 +241,15 @@ pub fn run(
             String::new()
         }
     };
+    // `-j 0` (the default) means one worker thread per CPU for the built-in
+    // engine; external tools are processes of their own, so by default
+    // they all start at once and the scheduler (with the priorities
+    // `run_all` gives them) shares the cores. `-j N` caps them at N.
+    let concurrent = if jobs == 0 { externals.len() } else { jobs };
     let ext_runs = run_all(
         &externals,
         &input,
-        jobs.max(1),
+        concurrent.max(1),
         cache.as_ref(),
         &config,
         on_done,
@@ -285,24 +290,34 @@ pub fn run(
     secguard_engine::scan::sort_findings(&mut findings);
 
     let samples = verdicts(&files, &analyzers, &runs, policy, &precision);
-    report.verdicts = samples
+    // (open, suppressed) per file, counted once: comparing paths per sample
+    // and finding was quadratic.
+    let mut counts: HashMap<&Path, (usize, usize)> = HashMap::new();
+    for f in &findings {
+        let c = counts.entry(f.location.path.as_path()).or_default();
+        if f.suppression.is_none() {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    let verdicts: Vec<Verdict> = samples
         .into_iter()
-        .map(|s| Verdict {
-            finding_count: findings
-                .iter()
-                .filter(|f| f.suppression.is_none() && f.location.path == s.path)
-                .count(),
-            suppressed_count: findings
-                .iter()
-                .filter(|f| f.suppression.is_some() && f.location.path == s.path)
-                .count(),
-            path: s.path,
-            verdict: s.verdict,
-            cwes: s.cwes,
-            analyzers: s.analyzers,
-            score: Some(s.score),
+        .map(|s| {
+            let (finding_count, suppressed_count) =
+                counts.get(s.path.as_path()).copied().unwrap_or_default();
+            Verdict {
+                finding_count,
+                suppressed_count,
+                path: s.path,
+                verdict: s.verdict,
+                cwes: s.cwes,
+                analyzers: s.analyzers,
+                score: Some(s.score),
+            }
         })
         .collect();
+    report.verdicts = verdicts;
     report.findings = findings;
     Ok(())
 }

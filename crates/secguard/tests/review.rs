@@ -503,3 +503,66 @@ fn scans_can_skip_the_store() {
     let out = dir.cmd().args(["scan"]).run().expect_code(2);
     assert!(out.stderr.contains("store.recrod"), "{}", out.stderr);
 }
+
+#[test]
+fn a_glob_narrows_the_memory_to_matching_paths() {
+    let dir = Dir::new();
+    dir.create("tests/test_app.py", APP_PY);
+    dir.create("app.py", APP_PY);
+    let report = scan_json(&dir);
+    let in_tests: Vec<Value> = all_findings(&report)
+        .into_iter()
+        .filter(|f| f["location"]["path"] == "tests/test_app.py")
+        .collect();
+    let medium = in_tests
+        .iter()
+        .find(|f| severity(f) == "medium")
+        .unwrap_or_else(|| panic!("no medium finding in tests/: {report:#}"));
+    let rule = medium["rule_id"].as_str().unwrap_or_default().to_string();
+    let args = |fp: &str| {
+        vec![
+            "review".to_string(),
+            "label".into(),
+            "--reviewer".into(),
+            "alice".into(),
+            "--finding".into(),
+            fp.to_string(),
+            "--decision".into(),
+            "fp".into(),
+            "--scope".into(),
+            "rule".into(),
+            "--glob".into(),
+            "tests/**".into(),
+            "--note".into(),
+            "test code".into(),
+        ]
+    };
+    dir.cmd()
+        .args(args(&fingerprint(medium)))
+        .run()
+        .expect_code(0);
+    let after = scan_json(&dir);
+    for f in all_findings(&after)
+        .iter()
+        .filter(|f| f["rule_id"] == rule.as_str())
+    {
+        let suppressed = !f["suppression"].is_null();
+        let in_tests = f["location"]["path"] == "tests/test_app.py";
+        assert_eq!(suppressed, in_tests, "{f:#}");
+    }
+    // A glob that does not cover the finding itself is refused.
+    let outside = all_findings(&after)
+        .into_iter()
+        .find(|f| f["location"]["path"] == "app.py")
+        .unwrap_or_else(|| panic!("no finding in app.py"));
+    let out = dir
+        .cmd()
+        .args(args(&fingerprint(&outside)))
+        .run()
+        .expect_code(2);
+    assert!(
+        out.stderr.contains("does not match the glob"),
+        "{}",
+        out.stderr
+    );
+}

@@ -93,6 +93,7 @@ pub fn finding_review(project: &str, fp: &str, reviewer: &str, decision: Decisio
         note: String::new(),
         corrected_code: None,
         scope: ScopeChoice::Finding,
+        path_glob: None,
         created_at: None,
     }
 }
