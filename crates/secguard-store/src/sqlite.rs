@@ -18,6 +18,7 @@ use crate::{
     ScanRecord, StoreError, StoreResult, StoredFinding, StoredSample, now,
 };
 use rusqlite::types::Type;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior,
     params,
@@ -441,47 +442,47 @@ fn load_memory(conn: &Connection, id: i64) -> Res<Option<Memory>> {
         .optional()?)
 }
 
+/// A memory's columns after `id`, in table order, JSON-encoded where the
+/// table stores JSON. One list for inserts and updates, so they cannot drift.
+fn memory_values(m: &Memory) -> Res<Vec<SqlValue>> {
+    Ok(vec![
+        SqlValue::Text(serde_json::to_string(&m.scope)?),
+        SqlValue::Text(m.condition.clone()),
+        SqlValue::Text(serde_json::to_string(&m.implication)?),
+        SqlValue::Text(serde_json::to_string(&m.source_reviews)?),
+        SqlValue::Text(serde_json::to_string(&m.reviewers)?),
+        SqlValue::Integer(i64::from(m.admin_approved)),
+        SqlValue::Real(m.trust),
+        SqlValue::Text(status_str(m.status).to_string()),
+        SqlValue::Text(serde_json::to_string(&m.conflicts_with)?),
+        SqlValue::Integer(m.created_at),
+        SqlValue::Integer(m.updated_at),
+    ])
+}
+
+const MEMORY_COLUMNS: &str = "scope, condition, implication, source_reviews, reviewers, \
+     admin_approved, trust, status, conflicts_with, created_at, updated_at";
+
 fn insert_memory(conn: &Connection, m: &Memory) -> Res<i64> {
     conn.execute(
-        "INSERT INTO memories (scope, condition, implication, source_reviews, reviewers, \
-         admin_approved, trust, status, conflicts_with, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            serde_json::to_string(&m.scope)?,
-            m.condition,
-            serde_json::to_string(&m.implication)?,
-            serde_json::to_string(&m.source_reviews)?,
-            serde_json::to_string(&m.reviewers)?,
-            m.admin_approved,
-            m.trust,
-            status_str(m.status),
-            serde_json::to_string(&m.conflicts_with)?,
-            m.created_at,
-            m.updated_at,
-        ],
+        &format!(
+            "INSERT INTO memories ({MEMORY_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ),
+        rusqlite::params_from_iter(memory_values(m)?),
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 fn update_memory(conn: &Connection, m: &Memory) -> Res<()> {
     conn.execute(
-        "UPDATE memories SET scope = ?2, condition = ?3, implication = ?4, source_reviews = ?5, \
-         reviewers = ?6, admin_approved = ?7, trust = ?8, status = ?9, conflicts_with = ?10, \
-         created_at = ?11, updated_at = ?12 WHERE id = ?1",
-        params![
-            m.id,
-            serde_json::to_string(&m.scope)?,
-            m.condition,
-            serde_json::to_string(&m.implication)?,
-            serde_json::to_string(&m.source_reviews)?,
-            serde_json::to_string(&m.reviewers)?,
-            m.admin_approved,
-            m.trust,
-            status_str(m.status),
-            serde_json::to_string(&m.conflicts_with)?,
-            m.created_at,
-            m.updated_at,
-        ],
+        &format!(
+            "UPDATE memories SET ({MEMORY_COLUMNS}) = \
+             (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) WHERE id = ?1"
+        ),
+        rusqlite::params_from_iter(
+            std::iter::once(SqlValue::Integer(m.id)).chain(memory_values(m)?),
+        ),
     )?;
     Ok(())
 }

@@ -6,19 +6,7 @@
 mod util;
 
 use serde_json::Value;
-use util::{Dir, open_findings};
-
-const APP_PY: &str = r#"import hashlib
-import os
-
-from flask import request
-
-
-def handler():
-    cmd = request.args.get("cmd")
-    os.system(cmd)
-    return hashlib.md5(request.data).hexdigest()
-"#;
+use util::{APP_PY, Dir, open_findings};
 
 fn scan_json(dir: &Dir) -> Value {
     dir.cmd()

@@ -4,20 +4,8 @@
 
 mod util;
 
-use util::Dir;
 use util::server::{Client, Server};
-
-const APP_PY: &str = r#"import hashlib
-import os
-
-from flask import request
-
-
-def handler():
-    cmd = request.args.get("cmd")
-    os.system(cmd)
-    return hashlib.md5(request.data).hexdigest()
-"#;
+use util::{APP_PY, Dir};
 
 /// A scanned project and the fingerprint of its first finding.
 fn scanned() -> (Dir, String) {
@@ -65,6 +53,23 @@ fn post_review(client: &Client, csrf: &str, fp: &str, reviewer: &str, decision: 
     assert!(location.contains("saved="), "{location}");
 }
 
+/// Every decision went into one memory: the later ones strengthened the
+/// first one's memory instead of making their own.
+fn assert_one_memory_with_reviewers(dir: &Dir, reviewers: usize) {
+    let memories = dir
+        .cmd()
+        .args(["feedback", "list", "--format", "json"])
+        .run()
+        .expect_code(0)
+        .json();
+    assert_eq!(memories.as_array().map(Vec::len), Some(1), "{memories:#}");
+    assert_eq!(
+        memories[0]["reviewers"].as_array().map(Vec::len),
+        Some(reviewers),
+        "{memories:#}"
+    );
+}
+
 #[test]
 fn decisions_reported_saved_survive_kill_9() {
     let (dir, fp) = scanned();
@@ -86,18 +91,7 @@ fn decisions_reported_saved_survive_kill_9() {
     assert_eq!(count(&db, "SELECT count(*) FROM reviews"), 12);
     assert_eq!(integrity(&db), "ok");
     // The memory the reviews built is there, with every reviewer.
-    let memories = dir
-        .cmd()
-        .args(["feedback", "list", "--format", "json"])
-        .run()
-        .expect_code(0)
-        .json();
-    assert_eq!(memories.as_array().map(Vec::len), Some(1), "{memories:#}");
-    assert_eq!(
-        memories[0]["reviewers"].as_array().map(Vec::len),
-        Some(12),
-        "{memories:#}"
-    );
+    assert_one_memory_with_reviewers(&dir, 12);
 }
 
 #[test]
@@ -124,16 +118,5 @@ fn two_servers_on_one_database() {
     assert_eq!(count(&db, "SELECT count(*) FROM reviews"), 50);
     // Serialized writes: the second server strengthened the first one's
     // memory instead of making its own.
-    let memories = dir
-        .cmd()
-        .args(["feedback", "list", "--format", "json"])
-        .run()
-        .expect_code(0)
-        .json();
-    assert_eq!(memories.as_array().map(Vec::len), Some(1), "{memories:#}");
-    assert_eq!(
-        memories[0]["reviewers"].as_array().map(Vec::len),
-        Some(50),
-        "{memories:#}"
-    );
+    assert_one_memory_with_reviewers(&dir, 50);
 }

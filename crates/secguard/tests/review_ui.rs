@@ -12,20 +12,8 @@ mod util;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use util::Dir;
 use util::server::Server;
-
-const APP_PY: &str = r#"import hashlib
-import os
-
-from flask import request
-
-
-def handler():
-    cmd = request.args.get("cmd")
-    os.system(cmd)
-    return hashlib.md5(request.data).hexdigest()
-"#;
+use util::{APP_PY, Dir};
 
 /// The W3C element key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";

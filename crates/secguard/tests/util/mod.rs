@@ -10,6 +10,21 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A small Flask handler with a critical finding (command injection) and a
+/// medium one (a weak hash): enough for the review tests to label one that
+/// one reviewer may hide and one that takes two.
+pub const APP_PY: &str = r#"import hashlib
+import os
+
+from flask import request
+
+
+def handler():
+    cmd = request.args.get("cmd")
+    os.system(cmd)
+    return hashlib.md5(request.data).hexdigest()
+"#;
+
 /// A temporary directory that is removed when dropped.
 pub struct Dir {
     tmp: tempfile::TempDir,
