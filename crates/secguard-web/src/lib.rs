@@ -58,7 +58,9 @@ pub struct ServerInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error("cannot listen on {addr}: {message} (is the port in use? pass another --addr)")]
+    #[error(
+        "cannot listen on {addr}: {message} (is the port in use? serve on another one: --serve 127.0.0.1:PORT)"
+    )]
     Bind { addr: SocketAddr, message: String },
     #[error("review server failed: {0}")]
     Runtime(String),

@@ -328,6 +328,15 @@ pub fn finding_page(state: &AppState, page: &FindingPage, flash: &[String]) -> M
     for name in analyzers_of(f) {
         analyzers.entry(name).or_default();
     }
+    // A single-analyzer scan records no per-analyzer votes: its verdict on
+    // the sample is the sample's verdict.
+    if let Some(v) = page.sample.as_ref().and_then(|s| s.verdict.as_ref())
+        && v.analyzers.is_empty()
+        && analyzers.len() == 1
+        && let Some(entry) = analyzers.values_mut().next()
+    {
+        entry.0 = Some(v.verdict);
+    }
     for o in &page.sample_findings {
         let overlaps = lines_of(&o.finding).any(|n| own.contains(&n));
         for name in analyzers_of(&o.finding) {
