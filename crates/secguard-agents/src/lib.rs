@@ -1,0 +1,20 @@
+//! secguard-agents: the parts of the generate-critique-improve loop that
+//! do not talk to a model server.
+//!
+//! - [`prompt`]: the Prompt Agent's generation prompt and the Security
+//!   Agent's critique and improve prompts. Code, findings and model output
+//!   always travel as delimited data, with a boundary the data cannot forge.
+//! - [`retrieval`]: the interface the knowledge base will implement, and
+//!   the empty provider used until it exists.
+//! - [`critique`]: the critique's JSON schema, a tolerant reader for it, and
+//!   the rule that joins the LLM's verdict with the analyzers' (an LLM
+//!   "secure" never clears a high-confidence analyzer finding).
+//! - [`interface`]: whether a repaired program still parses and still
+//!   offers the same functions, so the loop can reject a regression.
+//! - [`top25`]: the CWE Top 25 checklist the critique is grounded in.
+
+pub mod critique;
+pub mod interface;
+pub mod prompt;
+pub mod retrieval;
+pub mod top25;
