@@ -1,6 +1,9 @@
-//! secguard-agents: the parts of the generate-critique-improve loop that
-//! do not talk to a model server.
+//! secguard-agents: the generate-critique-improve loop.
 //!
+//! - [`agents`]: the Prompt Agent (generation) and the Security Agent
+//!   (built-in analyzer plus LLM critique), over `secguard-llm`.
+//! - [`rci`]: the Recursive Criticism and Improvement loop, which keeps a
+//!   repair only when it is a strict improvement.
 //! - [`prompt`]: the Prompt Agent's generation prompt and the Security
 //!   Agent's critique and improve prompts. Code, findings and model output
 //!   always travel as delimited data, with a boundary the data cannot forge.
@@ -13,8 +16,10 @@
 //!   offers the same functions, so the loop can reject a regression.
 //! - [`top25`]: the CWE Top 25 checklist the critique is grounded in.
 
+pub mod agents;
 pub mod critique;
 pub mod interface;
 pub mod prompt;
+pub mod rci;
 pub mod retrieval;
 pub mod top25;
