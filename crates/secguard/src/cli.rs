@@ -48,12 +48,66 @@ pub enum Command {
     /// Review findings and samples: the web UI (`--serve`), or from the
     /// terminal with `next` and `label`.
     Review(ReviewArgs),
+    /// Write code for a task with an LLM, then critique and repair it until
+    /// the analyzers and the critique find nothing (or N rounds pass).
+    Generate(Box<GenerateArgs>),
+    /// Critique and repair an existing file with an LLM; prints the diff,
+    /// or writes the repaired file with --write.
+    Fix(Box<FixArgs>),
     /// Manage memories, the lessons learnt from reviews, and read the
     /// audit log.
     Feedback {
         #[command(subcommand)]
         command: FeedbackCommand,
     },
+}
+
+/// Settings shared by `generate` and `fix`. The server comes from
+/// OPENAI_BASE_URL (default OpenAI), the key from OPENAI_API_KEY, the model
+/// from SECGUARD_MODEL or --model.
+#[derive(Debug, Clone, Args)]
+pub struct LoopArgs {
+    /// Repair rounds at most.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub iterations: usize,
+    /// The model to ask [default: SECGUARD_MODEL, or gpt-4o-mini].
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Use the analyzers only, without the LLM's critique.
+    #[arg(long)]
+    pub no_critique: bool,
+    /// Do not read or write the response cache in the review database.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Write the whole run (every iteration's code, findings, critique and
+    /// diff) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trajectory: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// What the code should do.
+    pub task: String,
+    /// python, c or cpp.
+    #[arg(long = "lang", default_value = "python", value_parser = parse_language)]
+    pub language: Language,
+    /// Write the code to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: LoopArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FixArgs {
+    /// The file to repair (its language comes from the extension).
+    pub file: PathBuf,
+    /// Replace the file with the repaired code instead of printing a diff.
+    #[arg(long)]
+    pub write: bool,
+    #[command(flatten)]
+    pub run: LoopArgs,
 }
 
 #[derive(Debug, Clone, Args)]

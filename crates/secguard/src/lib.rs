@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod feedback;
+pub mod generate;
 pub mod multi;
 pub mod output;
 pub mod progress;
@@ -90,6 +91,8 @@ where
         Command::Scan(args) => cmd_scan(&cli, args, ctx),
         Command::Rules { command } => cmd_rules(&cli, command, ctx),
         Command::Review(args) => feedback::cmd_review(&cli, args, ctx),
+        Command::Generate(args) => generate::cmd_generate(&cli, args, ctx),
+        Command::Fix(args) => generate::cmd_fix(&cli, args, ctx),
         Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
     };
     match result {

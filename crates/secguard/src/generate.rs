@@ -1,0 +1,181 @@
+//! `secguard generate` and `secguard fix`: the Prompt Agent and the
+//! Security Agent in a critique-improve loop, with a summary of what the
+//! run did and cost.
+
+use crate::cli::{Cli, FixArgs, GenerateArgs, LoopArgs};
+use crate::{Context, EXIT_CLEAN, EXIT_FINDINGS, write_stdout};
+use anyhow::{Context as _, anyhow};
+use secguard_agents::agents::{PromptAgent, SecurityAgent};
+use secguard_agents::rci::{RciConfig, Trajectory, rci};
+use secguard_agents::retrieval::{NoRetrieval, RetrievalProvider};
+use secguard_core::Language;
+use secguard_llm::{LlmClient, LlmConfig};
+use secguard_store::SqliteStore;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The client the loop talks through: the environment's server, key and
+/// model, `--model`, and the response cache in the review database.
+fn client(cli: &Cli, run: &LoopArgs, ctx: &Context<'_>) -> anyhow::Result<LlmClient> {
+    let mut config = LlmConfig::from_env(ctx.env);
+    if let Some(m) = &run.model {
+        config.model = m.clone();
+    }
+    let client = LlmClient::new(config).map_err(|e| anyhow!("LLM configuration: {e}"))?;
+    if run.no_cache {
+        return Ok(client);
+    }
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let settings = crate::feedback::settings(cli, &crate::load_config(cli, &cwd)?, &cwd, ctx);
+    let store = SqliteStore::open(&settings.path)?;
+    Ok(client.with_cache(Arc::new(store)))
+}
+
+fn retrieval() -> Arc<dyn RetrievalProvider> {
+    // The knowledge base (issue 6) will provide grounding here.
+    Arc::new(NoRetrieval)
+}
+
+fn run_loop(
+    client: &LlmClient,
+    code: &str,
+    language: Language,
+    task: Option<&str>,
+    run: &LoopArgs,
+) -> anyhow::Result<Trajectory> {
+    let security = SecurityAgent::builtin(client.clone(), retrieval(), !run.no_critique)?;
+    let config = RciConfig {
+        iterations: run.iterations,
+        use_llm_critique: !run.no_critique,
+    };
+    Ok(rci(&security, client, code, language, task, &config)?)
+}
+
+/// What happened, for standard error: each iteration, then the totals.
+fn summary(t: &Trajectory, generation_calls: u64, started: Instant, client: &LlmClient) -> String {
+    let mut out = String::new();
+    for it in &t.iterations {
+        let open = secguard_agents::agents::open_findings(&it.findings);
+        let state = if it.index == 0 {
+            "initial code".to_string()
+        } else if it.accepted {
+            "repair accepted".to_string()
+        } else {
+            format!(
+                "repair rejected: {}",
+                it.rejection.as_deref().unwrap_or("no reason recorded")
+            )
+        };
+        let critique = it.critique.as_ref().map_or(String::new(), |c| {
+            format!(", critique: {} issue(s)", c.issues.len())
+        });
+        out.push_str(&format!(
+            "secguard: iteration {}: {state} ({open} open finding(s){critique})\n",
+            it.index
+        ));
+    }
+    let usage = client.usage();
+    out.push_str(&format!(
+        "secguard: {} iteration(s), findings {} -> {}, {} LLM call(s) ({} cached, {} generation), \
+         {} prompt + {} completion tokens, {:.1} s\n",
+        t.iterations.len().saturating_sub(1),
+        t.initial_findings,
+        t.final_findings,
+        usage.calls,
+        usage.cached_calls,
+        generation_calls,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        started.elapsed().as_secs_f64()
+    ));
+    out
+}
+
+fn write_trajectory(run: &LoopArgs, t: &Trajectory) -> anyhow::Result<()> {
+    if let Some(path) = &run.trajectory {
+        let mut text = serde_json::to_string_pretty(t).context("cannot serialize the run")?;
+        text.push('\n');
+        crate::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| anyhow!("{}: cannot write: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn exit_for(t: &Trajectory) -> u8 {
+    if t.final_findings == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let client = client(cli, &args.run, ctx)?;
+    let agent = PromptAgent::new(client.clone(), retrieval());
+    let generated = agent.generate(&args.task, args.language)?;
+    let trajectory = run_loop(
+        &client,
+        &generated.code,
+        args.language,
+        Some(&args.task),
+        &args.run,
+    )?;
+    write_trajectory(&args.run, &trajectory)?;
+    let mut code = trajectory.best_code().to_string();
+    if !code.ends_with('\n') {
+        code.push('\n');
+    }
+    match &args.output {
+        Some(path) => crate::output::write_atomic(path, code.as_bytes())
+            .map_err(|e| anyhow!("{}: cannot write: {e}", path.display()))?,
+        None => write_stdout(ctx, &code)?,
+    }
+    let _ = ctx
+        .stderr
+        .write_all(summary(&trajectory, 1, started, &client).as_bytes());
+    Ok(exit_for(&trajectory))
+}
+
+pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let language = args
+        .file
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Language::from_extension)
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: cannot tell the language from the extension (.py, .c, .h, .cpp, .cc, ...)",
+                args.file.display()
+            )
+        })?;
+    let original = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow!("{}: cannot read: {e}", args.file.display()))?;
+    let client = client(cli, &args.run, ctx)?;
+    let trajectory = run_loop(&client, &original, language, None, &args.run)?;
+    write_trajectory(&args.run, &trajectory)?;
+    // Models drop the final newline; keep the file's own convention.
+    let mut best = trajectory.best_code().to_string();
+    if original.ends_with('\n') && !best.ends_with('\n') {
+        best.push('\n');
+    }
+    let best = best.as_str();
+    if args.write {
+        if best != original {
+            crate::output::write_atomic(&args.file, best.as_bytes())
+                .map_err(|e| anyhow!("{}: cannot write: {e}", args.file.display()))?;
+        }
+    } else {
+        let name = args.file.to_string_lossy();
+        let diff = similar::TextDiff::from_lines(original.as_str(), best)
+            .unified_diff()
+            .header(&name, &name)
+            .to_string();
+        write_stdout(ctx, &diff)?;
+    }
+    let _ = ctx
+        .stderr
+        .write_all(summary(&trajectory, 0, started, &client).as_bytes());
+    Ok(exit_for(&trajectory))
+}

@@ -1,0 +1,159 @@
+//! `secguard generate` and `secguard fix` as a process, against a scripted
+//! OpenAI-compatible server on 127.0.0.1: the generated code is insecure,
+//! the analyzer catches it, the critique is read, the repair is accepted;
+//! a second identical run is served from the cache without any request.
+
+mod util;
+
+use secguard_llm::scripted::{Reply, Request, ScriptedServer};
+use serde_json::Value;
+use util::Dir;
+
+const VULN_PY: &str = r#"import sqlite3
+
+
+def find_user(db_path, name):
+    conn = sqlite3.connect(db_path)
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    return cursor.fetchall()
+"#;
+
+const FIXED_PY: &str = r#"import sqlite3
+
+
+def find_user(db_path, name):
+    conn = sqlite3.connect(db_path)
+    cursor = conn.cursor()
+    cursor.execute("SELECT * FROM users WHERE name = ?", (name,))
+    return cursor.fetchall()
+"#;
+
+/// Answers by the prompt's system message: generation gets the vulnerable
+/// code, a critique of code with an f-string query says insecure, the
+/// repair request gets the fixed code.
+fn handler(req: &Request) -> Reply {
+    let body = req.json();
+    let system = body
+        .pointer("/messages/0/content")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let user = body
+        .pointer("/messages/1/content")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if system.starts_with("You write secure") {
+        Reply::Chat(format!("Sure:\n```python\n{VULN_PY}```\n"))
+    } else if system.starts_with("You are a security reviewer") {
+        if user.contains("f\"SELECT") {
+            Reply::Chat(
+                r#"{"issues": [{"cwe": "CWE-89", "line": 7, "severity": "high", "explanation": "SQL built from the name", "fix": "use a parameter"}], "verdict": "insecure"}"#
+                    .to_string(),
+            )
+        } else {
+            Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
+        }
+    } else {
+        Reply::Chat(format!("```python\n{FIXED_PY}```"))
+    }
+}
+
+fn with_server(dir: &Dir, server: &ScriptedServer, args: &[&str]) -> util::TestCommand {
+    dir.cmd()
+        .args(args)
+        .env("OPENAI_BASE_URL", &server.base_url())
+        .env("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        .env("SECGUARD_MODEL", "scripted")
+}
+
+#[test]
+fn generate_repairs_and_a_repeat_is_free() {
+    let dir = Dir::new();
+    let server = ScriptedServer::with_handler(handler);
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "look up a user by name in sqlite",
+            "--lang",
+            "python",
+            "--trajectory",
+            "run.json",
+        ],
+    )
+    .run()
+    .expect_code(0);
+    assert_eq!(out.stdout, FIXED_PY, "{}", out.stderr);
+    assert!(out.stderr.contains("findings 1 -> 0"), "{}", out.stderr);
+    assert!(out.stderr.contains("repair accepted"), "{}", out.stderr);
+    assert!(!out.stderr.contains("sk-test"), "the key is never printed");
+    let run: Value = serde_json::from_str(&dir.read("run.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run["iterations"].as_array().map(Vec::len), Some(2));
+    let calls = server.request_count();
+    assert!(calls >= 3, "{calls}");
+
+    let again = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "look up a user by name in sqlite",
+            "--lang",
+            "python",
+        ],
+    )
+    .run()
+    .expect_code(0);
+    assert_eq!(again.stdout, FIXED_PY);
+    assert_eq!(
+        server.request_count(),
+        calls,
+        "the repeat is served from the cache"
+    );
+}
+
+#[test]
+fn fix_prints_a_diff_or_writes_the_file() {
+    let dir = Dir::new();
+    dir.create("users.py", VULN_PY);
+    let server = ScriptedServer::with_handler(handler);
+    let out = with_server(&dir, &server, &["fix", "users.py"])
+        .run()
+        .expect_code(0);
+    assert!(
+        out.stdout.contains("-    cursor.execute(f\"SELECT"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+    cursor.execute(\"SELECT * FROM users WHERE name = ?\"")
+    );
+    assert_eq!(dir.read("users.py"), VULN_PY, "no --write, no change");
+    with_server(&dir, &server, &["fix", "users.py", "--write"])
+        .run()
+        .expect_code(0);
+    assert_eq!(dir.read("users.py"), FIXED_PY);
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    let dir = Dir::new();
+    dir.create("users.py", VULN_PY);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = dir
+        .cmd()
+        .args(["fix", "users.py", "--no-cache"])
+        .env("OPENAI_BASE_URL", &format!("http://127.0.0.1:{port}/v1"))
+        .env("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("127.0.0.1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("sk-test"), "{}", out.stderr);
+    let out = dir.cmd().args(["fix", "notes.txt"]).run().expect_code(2);
+    assert!(out.stderr.contains("notes.txt"), "{}", out.stderr);
+}
