@@ -23,3 +23,4 @@ pub mod prompt;
 pub mod rci;
 pub mod retrieval;
 pub mod top25;
+pub mod triage;

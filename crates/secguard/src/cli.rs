@@ -54,6 +54,10 @@ pub enum Command {
     /// Critique and repair an existing file with an LLM; prints the diff,
     /// or writes the repaired file with --write.
     Fix(Box<FixArgs>),
+    /// Ask the LLM for a verdict and a rationale on each open finding,
+    /// informed by reviewers' memories. Advice only: it suppresses nothing;
+    /// the rationale is stored for the review UI.
+    Triage(Box<TriageArgs>),
     /// Manage memories, the lessons learnt from reviews, and read the
     /// audit log.
     Feedback {
@@ -108,6 +112,24 @@ pub struct FixArgs {
     pub write: bool,
     #[command(flatten)]
     pub run: LoopArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TriageArgs {
+    /// Files and directories to scan and triage [default: .].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Triage at most this many findings, highest severity first.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+    /// The model to ask [default: SECGUARD_MODEL, or gpt-4o-mini].
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Do not read or write the response cache in the review database.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Args)]

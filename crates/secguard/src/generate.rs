@@ -2,7 +2,7 @@
 //! Security Agent in a critique-improve loop, with a summary of what the
 //! run did and cost.
 
-use crate::cli::{Cli, FixArgs, GenerateArgs, LoopArgs};
+use crate::cli::{Cli, FixArgs, GenerateArgs, ListFormat, LoopArgs, TriageArgs};
 use crate::{Context, EXIT_CLEAN, EXIT_FINDINGS, write_stdout};
 use anyhow::{Context as _, anyhow};
 use secguard_agents::agents::{PromptAgent, SecurityAgent};
@@ -10,19 +10,28 @@ use secguard_agents::rci::{RciConfig, Trajectory, rci};
 use secguard_agents::retrieval::{NoRetrieval, RetrievalProvider};
 use secguard_core::Language;
 use secguard_llm::{LlmClient, LlmConfig};
-use secguard_store::SqliteStore;
+use secguard_store::{SqliteStore, Store};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The client the loop talks through: the environment's server, key and
 /// model, `--model`, and the response cache in the review database.
 fn client(cli: &Cli, run: &LoopArgs, ctx: &Context<'_>) -> anyhow::Result<LlmClient> {
+    client_with(cli, run.model.as_deref(), run.no_cache, ctx)
+}
+
+fn client_with(
+    cli: &Cli,
+    model: Option<&str>,
+    no_cache: bool,
+    ctx: &Context<'_>,
+) -> anyhow::Result<LlmClient> {
     let mut config = LlmConfig::from_env(ctx.env);
-    if let Some(m) = &run.model {
-        config.model = m.clone();
+    if let Some(m) = model {
+        config.model = m.to_string();
     }
     let client = LlmClient::new(config).map_err(|e| anyhow!("LLM configuration: {e}"))?;
-    if run.no_cache {
+    if no_cache {
         return Ok(client);
     }
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
@@ -178,4 +187,107 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
         .stderr
         .write_all(summary(&trajectory, 0, started, &client).as_bytes());
     Ok(exit_for(&trajectory))
+}
+
+/// One triaged finding, for the output.
+#[derive(Debug, serde::Serialize)]
+struct Triaged {
+    fingerprint: String,
+    rule_id: String,
+    path: String,
+    line: u32,
+    severity: &'static str,
+    verdict: &'static str,
+    rationale: String,
+}
+
+pub fn cmd_triage(cli: &Cli, args: &TriageArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let config = crate::load_config(cli, &cwd)?;
+    let settings = crate::feedback::settings(cli, &config, &cwd, ctx);
+    let engine = crate::load_engine(&cli.rule_paths)?;
+    let options = secguard_engine::scan::ScanOptions {
+        paths: args.paths.clone(),
+        ..secguard_engine::scan::ScanOptions::default()
+    };
+    let mut report = secguard_engine::scan::scan_paths(&engine, &options, &|_| {})?;
+    let memories = crate::feedback::memories_for_scan(&settings)?;
+    let (_, notes) = crate::feedback::apply(&mut report.findings, &memories, &settings.project);
+    report.notes.extend(notes);
+    secguard_engine::scan::recompute_verdicts(&mut report.verdicts, &report.findings);
+    // The findings must be in the store before their rationale can be.
+    let started_at = secguard_store::now();
+    crate::feedback::record(
+        &settings,
+        &report,
+        &cwd,
+        &["builtin".to_string()],
+        "any",
+        started_at,
+    )?;
+    let store = SqliteStore::open(&settings.path)?;
+
+    let client = client_with(cli, args.model.as_deref(), args.no_cache, ctx)?;
+    let mut open: Vec<&secguard_core::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !f.is_suppressed())
+        .collect();
+    open.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut out = Vec::new();
+    let mut sources: std::collections::HashMap<std::path::PathBuf, String> =
+        std::collections::HashMap::new();
+    for f in open.into_iter().take(args.limit) {
+        let code = sources.entry(f.location.path.clone()).or_insert_with(|| {
+            std::fs::read_to_string(cwd.join(&f.location.path)).unwrap_or_default()
+        });
+        let facts = secguard_core::memory::FindingFacts::of(f);
+        let matching: Vec<&secguard_core::memory::Memory> = memories
+            .iter()
+            .filter(|m| m.is_live() && m.scope.matches(&settings.project, &facts))
+            .collect();
+        let excerpt = secguard_agents::triage::excerpt(code, f, 8);
+        let t = secguard_agents::triage::triage(&client, f, &excerpt, &matching)?;
+        let model = &client.config().model;
+        store.set_rationale(
+            &settings.project,
+            &f.fingerprint.0,
+            &format!("{} ({model}): {}", t.verdict.as_str(), t.rationale),
+        )?;
+        out.push(Triaged {
+            fingerprint: f.fingerprint.0.clone(),
+            rule_id: f.rule_id.clone(),
+            path: f.location.path_string(),
+            line: f.location.start_line,
+            severity: f.severity.name(),
+            verdict: t.verdict.as_str(),
+            rationale: t.rationale,
+        });
+    }
+    match args.format {
+        ListFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&out).context("cannot serialize")?;
+            text.push('\n');
+            write_stdout(ctx, &text)?;
+        }
+        ListFormat::Text => {
+            let mut text = String::new();
+            for t in &out {
+                text.push_str(&format!(
+                    "{} {} {}:{}\n  LLM: {}: {}\n",
+                    t.severity, t.rule_id, t.path, t.line, t.verdict, t.rationale
+                ));
+            }
+            let usage = client.usage();
+            text.push_str(&format!(
+                "Triaged {} finding(s) with {} call(s) ({} cached). The verdicts are advice: \
+                 confirm or reject them with `secguard review`.\n",
+                out.len(),
+                usage.calls,
+                usage.cached_calls
+            ));
+            write_stdout(ctx, &text)?;
+        }
+    }
+    Ok(EXIT_CLEAN)
 }

@@ -93,6 +93,7 @@ where
         Command::Review(args) => feedback::cmd_review(&cli, args, ctx),
         Command::Generate(args) => generate::cmd_generate(&cli, args, ctx),
         Command::Fix(args) => generate::cmd_fix(&cli, args, ctx),
+        Command::Triage(args) => generate::cmd_triage(&cli, args, ctx),
         Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
     };
     match result {
@@ -345,7 +346,7 @@ pub(crate) fn write_stdout(ctx: &mut Context<'_>, text: &str) -> anyhow::Result<
 }
 
 /// The built-in rules plus the user's rule files (`--rules`).
-fn load_engine(rule_paths: &[std::path::PathBuf]) -> anyhow::Result<Engine> {
+pub(crate) fn load_engine(rule_paths: &[std::path::PathBuf]) -> anyhow::Result<Engine> {
     if rule_paths.is_empty() {
         return Ok(Engine::builtin()?);
     }
