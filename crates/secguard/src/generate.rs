@@ -11,6 +11,7 @@ use secguard_agents::retrieval::{NoRetrieval, RetrievalProvider};
 use secguard_core::Language;
 use secguard_llm::{LlmClient, LlmConfig};
 use secguard_store::{SqliteStore, Store};
+use sha2::Digest;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -100,6 +101,14 @@ fn summary(t: &Trajectory, generation_calls: u64, started: Instant, client: &Llm
     out
 }
 
+fn extension(language: Language) -> &'static str {
+    match language {
+        Language::Python => "py",
+        Language::C => "c",
+        Language::Cpp => "cpp",
+    }
+}
+
 fn write_trajectory(run: &LoopArgs, t: &Trajectory) -> anyhow::Result<()> {
     if let Some(path) = &run.trajectory {
         let mut text = serde_json::to_string_pretty(t).context("cannot serialize the run")?;
@@ -108,6 +117,93 @@ fn write_trajectory(run: &LoopArgs, t: &Trajectory) -> anyhow::Result<()> {
             .map_err(|e| anyhow!("{}: cannot write: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// The Human-in-the-Loop Agent's part: what the loop could not settle goes
+/// to the review queue. That is every finding still open after the last
+/// round, with a rationale where the LLM's critique called the code secure
+/// (a dispute), and the sample itself when only the LLM sees a weakness.
+/// Returns how many items were queued.
+fn hand_to_reviewers(
+    cli: &Cli,
+    ctx: &Context<'_>,
+    client: &LlmClient,
+    t: &Trajectory,
+    label: &str,
+) -> anyhow::Result<usize> {
+    let Some(best) = t.iterations.get(t.best) else {
+        return Ok(0);
+    };
+    let open = secguard_agents::agents::open_findings(&best.findings);
+    let critique = best.critique.as_ref();
+    let llm_says_secure = critique.is_some_and(|c| c.issues.is_empty());
+    let llm_only: Vec<secguard_core::Cwe> = match critique {
+        Some(c) if open == 0 => c.issues.iter().filter_map(|i| i.cwe).collect(),
+        _ => Vec::new(),
+    };
+    let llm_only_issues = critique.is_some_and(|c| open == 0 && !c.issues.is_empty());
+    if open == 0 && !llm_only_issues {
+        return Ok(0);
+    }
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let settings = crate::feedback::settings(cli, &crate::load_config(cli, &cwd)?, &cwd, ctx);
+    // Re-analyzed under its real name, so fingerprints match later scans.
+    let engine = crate::load_engine(&cli.rule_paths)?;
+    let code = best.code.as_str();
+    let path = std::path::PathBuf::from(label);
+    let findings = engine.scan_source(&path, t.language, code).findings;
+    let mut verdict = secguard_core::Verdict::from_findings(path.clone(), &findings);
+    if llm_only_issues {
+        verdict.verdict = secguard_core::VerdictKind::Insecure;
+        verdict.cwes = llm_only;
+    }
+    let hash: String = sha2::Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let store = SqliteStore::open(&settings.path)?;
+    let now = secguard_store::now();
+    store.record_scan(&secguard_store::ScanRecord {
+        project: &settings.project,
+        root: &cwd.to_string_lossy(),
+        analyzers: vec!["builtin".into(), "llm-critique".into()],
+        policy: "any",
+        started_at: now,
+        finished_at: now,
+        samples: &[secguard_store::SampleRecord {
+            path: label.to_string(),
+            language: Some(t.language.name().to_string()),
+            content: Some(code.to_string()),
+            content_hash: hash,
+            verdict: Some(verdict),
+        }],
+        findings: &findings,
+    })?;
+    let mut queued = if llm_only_issues { 1 } else { 0 };
+    for f in findings.iter().filter(|f| !f.is_suppressed()) {
+        queued += 1;
+        if llm_says_secure {
+            store.set_rationale(
+                &settings.project,
+                &f.fingerprint.0,
+                &format!(
+                    "disputed: the LLM critique ({}) judged this code secure; the analyzer \
+                     disagrees, so a reviewer decides",
+                    client.config().model
+                ),
+            )?;
+        }
+    }
+    Ok(queued)
+}
+
+fn report_queued(ctx: &mut Context<'_>, queued: usize) {
+    if queued > 0 {
+        let _ = writeln!(
+            ctx.stderr,
+            "secguard: {queued} item(s) left for a human: see `secguard review`"
+        );
+    }
 }
 
 fn exit_for(t: &Trajectory) -> u8 {
@@ -143,6 +239,19 @@ pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> an
     let _ = ctx
         .stderr
         .write_all(summary(&trajectory, 1, started, &client).as_bytes());
+    let label = match &args.output {
+        Some(p) => p.to_string_lossy().into_owned(),
+        None => {
+            let digest: String = sha2::Sha256::digest(args.task.as_bytes())
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("generated/{digest}.{}", extension(args.language))
+        }
+    };
+    let queued = hand_to_reviewers(cli, ctx, &client, &trajectory, &label)?;
+    report_queued(ctx, queued);
     Ok(exit_for(&trajectory))
 }
 
@@ -186,6 +295,13 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
     let _ = ctx
         .stderr
         .write_all(summary(&trajectory, 0, started, &client).as_bytes());
+    let label = args
+        .file
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .to_string();
+    let queued = hand_to_reviewers(cli, ctx, &client, &trajectory, &label)?;
+    report_queued(ctx, queued);
     Ok(exit_for(&trajectory))
 }
 

@@ -225,3 +225,50 @@ fn triage_gives_advice_grounded_in_memories_and_suppresses_nothing() {
         .json();
     assert!(after["findings"][0]["suppression"].is_null());
 }
+
+/// A model that never repairs and calls everything secure: what the loop
+/// cannot settle goes to the review queue, marked as disputed.
+fn stubborn(req: &Request) -> Reply {
+    let system = req
+        .json()
+        .pointer("/messages/0/content")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if system.starts_with("You are a security reviewer") {
+        Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
+    } else {
+        Reply::Chat(format!("```python\n{VULN_PY}```"))
+    }
+}
+
+#[test]
+fn what_the_loop_cannot_settle_is_queued_for_a_human() {
+    let dir = Dir::new();
+    let server = ScriptedServer::with_handler(stubborn);
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "look up a user",
+            "--iterations",
+            "1",
+            "-o",
+            "users.py",
+        ],
+    )
+    .run()
+    .expect_code(1);
+    assert!(out.stderr.contains("findings 1 -> 1"), "{}", out.stderr);
+    assert!(out.stderr.contains("left for a human"), "{}", out.stderr);
+    let next = dir
+        .cmd()
+        .args(["review", "next", "--reviewer", "alice", "--format", "json"])
+        .run()
+        .expect_code(0)
+        .json();
+    assert_eq!(next["finding"]["location"]["path"], "users.py", "{next:#}");
+    let rationale = next["rationale"].as_str().unwrap_or_default();
+    assert!(rationale.starts_with("disputed"), "{next:#}");
+}
