@@ -132,6 +132,17 @@ pub fn apply(findings: &mut [Finding], memories: &[Memory], project: &str) -> (A
     (applied, notes)
 }
 
+/// Apply memories to a single-analyzer report: suppress or re-rank its
+/// findings, note what could not be applied, and recompute the verdicts.
+pub fn apply_to_report(report: &mut ScanReport, memories: &[Memory], project: &str) {
+    if memories.is_empty() {
+        return;
+    }
+    let (_, notes) = apply(&mut report.findings, memories, project);
+    report.notes.extend(notes);
+    secguard_engine::scan::recompute_verdicts(&mut report.verdicts, &report.findings);
+}
+
 /// Record a finished scan: its samples (with their text, so reviews see
 /// what was judged), findings and verdicts.
 pub fn record(
@@ -168,29 +179,39 @@ fn sample_record(
 ) -> SampleRecord {
     let full = root.join(path);
     let small = std::fs::metadata(&full).is_ok_and(|m| m.len() <= MAX_STORED_CONTENT);
-    let bytes = std::fs::read(&full).ok();
+    let language = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(secguard_core::Language::from_extension);
+    sample_from_bytes(path, language, std::fs::read(&full).ok(), small, verdict)
+}
+
+/// A sample record for `bytes` (or none, when unreadable), keeping the text
+/// when `keep_text` and it is UTF-8.
+pub(crate) fn sample_from_bytes(
+    path: &Path,
+    language: Option<secguard_core::Language>,
+    bytes: Option<Vec<u8>>,
+    keep_text: bool,
+    verdict: Option<secguard_core::Verdict>,
+) -> SampleRecord {
     let content_hash = bytes
         .as_deref()
         .map(|b| hex(&Sha256::digest(b)))
         .unwrap_or_default();
     let content = bytes
-        .filter(|_| small)
+        .filter(|_| keep_text)
         .and_then(|b| String::from_utf8(b).ok());
-    let language = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(secguard_core::Language::from_extension)
-        .map(|l| l.name().to_string());
     SampleRecord {
         path: path.to_string_lossy().replace('\\', "/"),
-        language,
+        language: language.map(|l| l.name().to_string()),
         content,
         content_hash,
         verdict,
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -137,10 +137,6 @@ fn hand_to_reviewers(
     let open = secguard_agents::agents::open_findings(&best.findings);
     let critique = best.critique.as_ref();
     let llm_says_secure = critique.is_some_and(|c| c.issues.is_empty());
-    let llm_only: Vec<secguard_core::Cwe> = match critique {
-        Some(c) if open == 0 => c.issues.iter().filter_map(|i| i.cwe).collect(),
-        _ => Vec::new(),
-    };
     let llm_only_issues = critique.is_some_and(|c| open == 0 && !c.issues.is_empty());
     if open == 0 && !llm_only_issues {
         return Ok(0);
@@ -153,14 +149,10 @@ fn hand_to_reviewers(
     let path = std::path::PathBuf::from(label);
     let findings = engine.scan_source(&path, t.language, code).findings;
     let mut verdict = secguard_core::Verdict::from_findings(path.clone(), &findings);
-    if llm_only_issues {
+    if let Some(c) = critique.filter(|_| llm_only_issues) {
         verdict.verdict = secguard_core::VerdictKind::Insecure;
-        verdict.cwes = llm_only;
+        verdict.cwes = c.issues.iter().filter_map(|i| i.cwe).collect();
     }
-    let hash: String = sha2::Sha256::digest(code.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let store = SqliteStore::open(&settings.path)?;
     let now = secguard_store::now();
     store.record_scan(&secguard_store::ScanRecord {
@@ -170,13 +162,13 @@ fn hand_to_reviewers(
         policy: "any",
         started_at: now,
         finished_at: now,
-        samples: &[secguard_store::SampleRecord {
-            path: label.to_string(),
-            language: Some(t.language.name().to_string()),
-            content: Some(code.to_string()),
-            content_hash: hash,
-            verdict: Some(verdict),
-        }],
+        samples: &[crate::feedback::sample_from_bytes(
+            &path,
+            Some(t.language),
+            Some(code.as_bytes().to_vec()),
+            true,
+            Some(verdict),
+        )],
         findings: &findings,
     })?;
     let mut queued = if llm_only_issues { 1 } else { 0 };
@@ -242,11 +234,7 @@ pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> an
     let label = match &args.output {
         Some(p) => p.to_string_lossy().into_owned(),
         None => {
-            let digest: String = sha2::Sha256::digest(args.task.as_bytes())
-                .iter()
-                .take(6)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let digest = crate::feedback::hex(&sha2::Sha256::digest(args.task.as_bytes())[..6]);
             format!("generated/{digest}.{}", extension(args.language))
         }
     };
@@ -328,9 +316,7 @@ pub fn cmd_triage(cli: &Cli, args: &TriageArgs, ctx: &mut Context<'_>) -> anyhow
     };
     let mut report = secguard_engine::scan::scan_paths(&engine, &options, &|_| {})?;
     let memories = crate::feedback::memories_for_scan(&settings)?;
-    let (_, notes) = crate::feedback::apply(&mut report.findings, &memories, &settings.project);
-    report.notes.extend(notes);
-    secguard_engine::scan::recompute_verdicts(&mut report.verdicts, &report.findings);
+    crate::feedback::apply_to_report(&mut report, &memories, &settings.project);
     // The findings must be in the store before their rationale can be.
     let started_at = secguard_store::now();
     crate::feedback::record(

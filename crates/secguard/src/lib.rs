@@ -209,10 +209,8 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
                 }
             },
         )?;
-    } else if !memories.is_empty() {
-        let (_, notes) = feedback::apply(&mut report.findings, &memories, &store_settings.project);
-        report.notes.extend(notes);
-        secguard_engine::scan::recompute_verdicts(&mut report.verdicts, &report.findings);
+    } else {
+        feedback::apply_to_report(&mut report, &memories, &store_settings.project);
     }
     if store_settings.record && !args.no_store && !args.parse_only {
         feedback::record(
