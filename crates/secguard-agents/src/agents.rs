@@ -2,17 +2,22 @@
 //! for a task, the Security Agent reviews code with the built-in analyzer
 //! and (optionally) an LLM critique.
 //!
-//! The analyzer always runs in process on the text: generated code is never
-//! written to disk nor executed.
+//! The built-in analyzer runs in process on the text. External analyzers
+//! (Semgrep, Bandit, ...) need a file: the code is written to a private
+//! temporary folder for them, and removed after. Code is never executed.
 
 use crate::critique::{self, Assessment, Critique, critique_schema, parse_critique};
 use crate::prompt::{self, Prompt};
 use crate::retrieval::{RetrievalProvider, RetrievalQuery};
+use secguard_analyzers::cwe::CweFamilies;
+use secguard_analyzers::orchestrate::{AnalyzerRun, MergedFinding, merge, run_all};
+use secguard_analyzers::{Analyzer, AnalyzerInput, AnalyzerOutput, VersionOnce};
 use secguard_core::{Cwe, Finding, Language};
 use secguard_engine::{Engine, EngineError};
 use secguard_llm::{CallUsage, ChatRequest, LlmClient, LlmError, Message, extract_code};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How many retrieved items a prompt carries at most: enough to ground it,
 /// few enough to leave room for the code.
@@ -28,6 +33,9 @@ pub enum AgentError {
     NoCode,
     #[error("the built-in analyzer could not be loaded: {0}")]
     Engine(#[from] EngineError),
+    /// The private folder for external analyzers could not be written.
+    #[error("cannot stage the code for the external analyzers: {0}")]
+    Stage(std::io::Error),
 }
 
 /// The one place our prompt messages become wire messages, so a new role
@@ -53,7 +61,7 @@ pub(crate) fn code_tag(language: Language) -> &'static str {
 }
 
 /// The in-memory file name the analyzer reports findings under.
-fn virtual_path(language: Language) -> &'static Path {
+pub fn virtual_path(language: Language) -> &'static Path {
     Path::new(match language {
         Language::Python => "generated.py",
         Language::C => "generated.c",
@@ -146,18 +154,37 @@ impl PromptAgent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub findings: Vec<Finding>,
+    /// External analyzers that failed on this code, with the reason.
+    pub failures: Vec<String>,
     pub critique: Option<Critique>,
     pub assessment: Assessment,
 }
 
-/// Reviews code: the built-in analyzer always, the LLM critique when
-/// `use_llm` is set.
+/// What the analyzers said about one version of the code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// Merged across analyzers: one finding per weakness, with every
+    /// analyzer that reported it in `reported_by`.
+    pub findings: Vec<Finding>,
+    /// `tool: reason` for each external analyzer that failed; its silence
+    /// is not taken as "clean" by readers of the trajectory.
+    pub failures: Vec<String>,
+    /// Wall time spent in the analyzers.
+    pub elapsed: Duration,
+}
+
+/// Reviews code: the built-in analyzer always, external analyzers when
+/// configured, and an LLM critique when `use_llm` is set.
 #[derive(Clone)]
 pub struct SecurityAgent {
     pub client: LlmClient,
     pub engine: Arc<Engine>,
     pub retrieval: Arc<dyn RetrievalProvider>,
     pub use_llm: bool,
+    /// External analyzers run on every version of the code.
+    pub external: Arc<Vec<Box<dyn Analyzer>>>,
+    /// Time limit for each external analyzer run.
+    pub tool_timeout: Duration,
 }
 
 impl SecurityAgent {
@@ -172,6 +199,8 @@ impl SecurityAgent {
             engine,
             retrieval,
             use_llm,
+            external: Arc::new(Vec::new()),
+            tool_timeout: Duration::from_secs(300),
         }
     }
 
@@ -189,6 +218,29 @@ impl SecurityAgent {
         ))
     }
 
+    /// Also run these external analyzers, each within `timeout`.
+    pub fn with_external(
+        mut self,
+        analyzers: Vec<Box<dyn Analyzer>>,
+        timeout: Duration,
+    ) -> SecurityAgent {
+        self.external = Arc::new(
+            analyzers
+                .into_iter()
+                .map(|a| Box::new(VersionOnce::new(a)) as Box<dyn Analyzer>)
+                .collect(),
+        );
+        self.tool_timeout = timeout;
+        self
+    }
+
+    /// The names of the analyzers in use, built-in first.
+    pub fn analyzer_names(&self) -> Vec<String> {
+        std::iter::once("builtin".to_string())
+            .chain(self.external.iter().map(|a| a.name().to_string()))
+            .collect()
+    }
+
     pub fn check(&self, code: &str, language: Language) -> Result<Check, AgentError> {
         self.check_with(code, language, None)
     }
@@ -201,21 +253,101 @@ impl SecurityAgent {
         language: Language,
         rejection: Option<&str>,
     ) -> Result<Check, AgentError> {
-        let findings = self.analyze(code, language);
-        let critique = self.critique(code, language, &findings, rejection)?;
-        let assessment = critique::assess(&findings, critique.as_ref());
+        let analysis = self.analyze(code, language)?;
+        let critique = self.critique(code, language, &analysis.findings, rejection)?;
+        let assessment = critique::assess(&analysis.findings, critique.as_ref());
         Ok(Check {
-            findings,
+            findings: analysis.findings,
+            failures: analysis.failures,
             critique,
             assessment,
         })
     }
 
-    /// The built-in analyzer's findings on `code`, in memory.
-    pub fn analyze(&self, code: &str, language: Language) -> Vec<Finding> {
-        self.engine
-            .scan_source(virtual_path(language), language, code)
-            .findings
+    /// Every configured analyzer's findings on `code`, under the name the
+    /// loop uses for generated code.
+    pub fn analyze(&self, code: &str, language: Language) -> Result<Analysis, AgentError> {
+        self.analyze_as(code, language, virtual_path(language))
+    }
+
+    /// Every configured analyzer's findings on `code` as if it were the
+    /// file `path`, so that fingerprints match a later `secguard scan` of
+    /// that file. External analyzers see it at `path` inside a private
+    /// temporary folder (at its file name when `path` leaves the folder).
+    pub fn analyze_as(
+        &self,
+        code: &str,
+        language: Language,
+        path: &Path,
+    ) -> Result<Analysis, AgentError> {
+        let started = Instant::now();
+        let builtin = self.engine.scan_source(path, language, code).findings;
+        if self.external.is_empty() {
+            return Ok(Analysis {
+                findings: builtin,
+                failures: Vec::new(),
+                elapsed: started.elapsed(),
+            });
+        }
+        let folder = tempfile::Builder::new()
+            .prefix("secguard-loop-")
+            .tempdir()
+            .map_err(AgentError::Stage)?;
+        let relative = staged_name(path, language);
+        let staged = folder.path().join(&relative);
+        if let Some(parent) = staged.parent() {
+            std::fs::create_dir_all(parent).map_err(AgentError::Stage)?;
+        }
+        std::fs::write(&staged, code).map_err(AgentError::Stage)?;
+        let input = AnalyzerInput {
+            root: folder.path().to_path_buf(),
+            files: vec![relative.clone()],
+            timeout: self.tool_timeout,
+        };
+        let no_settings = |_: &str| String::new();
+        let mut runs = run_all(
+            &self.external,
+            &input,
+            self.external.len(),
+            None,
+            &no_settings,
+            &|_| {},
+        );
+        let mut failures = Vec::new();
+        for run in &mut runs {
+            match &mut run.result {
+                Ok(out) => {
+                    // Report the external findings under the caller's path.
+                    if relative != path {
+                        for f in &mut out.findings {
+                            f.location.path = path.to_path_buf();
+                        }
+                    }
+                }
+                Err(e) => failures.push(format!("{}: {e}", run.name)),
+            }
+        }
+        runs.push(AnalyzerRun {
+            name: "builtin".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+            result: Ok(AnalyzerOutput {
+                findings: builtin,
+                notes: Vec::new(),
+            }),
+            elapsed: started.elapsed(),
+            cached: false,
+        });
+        let families = CweFamilies::builtin();
+        let mut findings: Vec<Finding> = merge(&runs, &|a, b| families.related(a, b), 1)
+            .into_iter()
+            .map(|m| MergedFinding::into_finding(m).0)
+            .collect();
+        secguard_engine::scan::sort_findings(&mut findings);
+        Ok(Analysis {
+            findings,
+            failures,
+            elapsed: started.elapsed(),
+        })
     }
 
     /// The LLM critique, or `None` when the LLM is not used.
@@ -262,4 +394,46 @@ impl SecurityAgent {
 /// Open (not suppressed) findings: the ones that still count.
 pub fn open_findings(findings: &[Finding]) -> usize {
     findings.iter().filter(|f| !f.is_suppressed()).count()
+}
+
+/// Where the code sits in the private folder: `path` when it stays inside
+/// (plain relative components), else its file name, else a generic name.
+fn staged_name(path: &Path, language: Language) -> PathBuf {
+    let inside = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if inside && path.file_name().is_some() {
+        return path
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect();
+    }
+    match path.file_name() {
+        Some(name) => PathBuf::from(name),
+        None => virtual_path(language).to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_names_never_leave_the_folder() {
+        let py = Language::Python;
+        assert_eq!(
+            staged_name(Path::new("src/app.py"), py),
+            Path::new("src/app.py")
+        );
+        assert_eq!(staged_name(Path::new("./app.py"), py), Path::new("app.py"));
+        assert_eq!(
+            staged_name(Path::new("../x/app.py"), py),
+            Path::new("app.py")
+        );
+        assert_eq!(
+            staged_name(Path::new("/etc/app.py"), py),
+            Path::new("app.py")
+        );
+        assert_eq!(staged_name(Path::new(".."), py), Path::new("generated.py"));
+    }
 }

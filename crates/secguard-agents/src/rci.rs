@@ -40,8 +40,11 @@ impl Default for RciConfig {
 pub struct Iteration {
     pub index: usize,
     pub code: String,
-    /// The analyzer's findings on this code.
+    /// The analyzers' findings on this code, merged.
     pub findings: Vec<Finding>,
+    /// External analyzers that failed on this code (`tool: reason`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analyzer_failures: Vec<String>,
     /// The LLM's critique; `None` when not asked (LLM off, or the candidate
     /// was already rejected on cheaper grounds).
     pub critique: Option<Critique>,
@@ -136,6 +139,15 @@ fn usage_since(start: &RunUsage, end: &RunUsage) -> RunUsage {
     }
 }
 
+/// What the loop is doing, for live progress.
+#[derive(Debug, Clone, Copy)]
+pub enum RciEvent<'a> {
+    /// The initial code (index 0) or a candidate was reviewed and judged.
+    Reviewed(&'a Iteration),
+    /// The model is being asked for repair number `index`.
+    Repairing { index: usize },
+}
+
 /// Review `code`, then improve it up to `config.iterations` times. `client`
 /// asks for the repairs; `security` reviews (its `use_llm` is combined with
 /// `config.use_llm_critique`).
@@ -147,6 +159,19 @@ pub fn rci(
     task: Option<&str>,
     config: &RciConfig,
 ) -> Result<Trajectory, AgentError> {
+    rci_observed(security, client, code, language, task, config, &|_| {})
+}
+
+/// [`rci`], telling `observer` about each step as it happens.
+pub fn rci_observed(
+    security: &SecurityAgent,
+    client: &LlmClient,
+    code: &str,
+    language: Language,
+    task: Option<&str>,
+    config: &RciConfig,
+    observer: &dyn Fn(RciEvent<'_>),
+) -> Result<Trajectory, AgentError> {
     let start_usage = client.usage();
     let mut reviewer = security.clone();
     reviewer.use_llm = security.use_llm && config.use_llm_critique;
@@ -157,11 +182,13 @@ pub fn rci(
         index: 0,
         code: code.to_string(),
         findings: first.findings,
+        analyzer_failures: first.failures,
         critique: first.critique,
         diff: String::new(),
         accepted: true,
         rejection: None,
     }];
+    observer(RciEvent::Reviewed(&iterations[0]));
     let mut best = 0;
     let mut rejection: Option<String> = None;
 
@@ -183,10 +210,12 @@ pub fn rci(
             current.critique.as_ref(),
             rejection.as_deref(),
         );
+        observer(RciEvent::Repairing { index });
         let reply = ask_for_code(client, to_llm_messages(&prompt.messages), language)?;
         let candidate = reply.code;
         let diff = unified_diff(&current.code, &candidate);
-        let findings = reviewer.analyze(&candidate, language);
+        let analysis = reviewer.analyze(&candidate, language)?;
+        let findings = analysis.findings;
 
         let mut critique = None;
         let refused = if let Err(e) = check_parses(language, &candidate) {
@@ -222,11 +251,15 @@ pub fn rci(
             index,
             code: candidate,
             findings,
+            analyzer_failures: analysis.failures,
             critique,
             diff,
             accepted,
             rejection: refused.clone(),
         });
+        if let Some(done) = iterations.last() {
+            observer(RciEvent::Reviewed(done));
+        }
         if accepted {
             best = index;
         }

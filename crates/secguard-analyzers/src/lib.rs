@@ -110,3 +110,46 @@ pub trait Analyzer: Send + Sync {
         0.0
     }
 }
+
+/// An analyzer whose version is asked for once. A caller that runs the same
+/// tool many times (the repair loop checks every version of the code) would
+/// otherwise pay a second process start per run for `--version`.
+pub struct VersionOnce {
+    inner: Box<dyn Analyzer>,
+    version: std::sync::OnceLock<String>,
+}
+
+impl VersionOnce {
+    pub fn new(inner: Box<dyn Analyzer>) -> VersionOnce {
+        VersionOnce {
+            inner,
+            version: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Analyzer for VersionOnce {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn languages(&self) -> &[Language] {
+        self.inner.languages()
+    }
+    fn version(&self) -> Result<String, AnalyzerError> {
+        if let Some(v) = self.version.get() {
+            return Ok(v.clone());
+        }
+        // A failure is not remembered: the tool may be installed meanwhile.
+        let v = self.inner.version()?;
+        Ok(self.version.get_or_init(|| v).clone())
+    }
+    fn run(&self, input: &AnalyzerInput) -> Result<AnalyzerOutput, AnalyzerError> {
+        self.inner.run(input)
+    }
+    fn cost_per_file(&self) -> f64 {
+        self.inner.cost_per_file()
+    }
+    fn startup_cost(&self) -> f64 {
+        self.inner.startup_cost()
+    }
+}

@@ -235,6 +235,17 @@ pub struct MergedFinding {
     pub members: Vec<String>,
 }
 
+impl MergedFinding {
+    /// The representative as a plain finding, carrying the group's CWEs
+    /// and every analyzer that reported it.
+    pub fn into_finding(self) -> (Finding, Vec<String>) {
+        let mut f = self.finding;
+        f.cwe = self.cwe;
+        f.reported_by = self.analyzers;
+        (f, self.members)
+    }
+}
+
 /// Merge findings that describe the same weakness: the same file, lines
 /// that overlap (within `line_slack`), and related CWEs (`related`; two
 /// findings without CWE never merge with ones that have one).

@@ -80,6 +80,19 @@ pub struct LoopArgs {
     /// Use the analyzers only, without the LLM's critique.
     #[arg(long)]
     pub no_critique: bool,
+    /// Analyzers that check every version of the code, separated by
+    /// commas: builtin, semgrep, bandit, cppcheck, flawfinder, codeql.
+    /// External tools read the code from a private temporary folder.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "builtin"
+    )]
+    pub analyzers: Vec<String>,
+    /// Time limit for each external analyzer run, in seconds.
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 300)]
+    pub tool_timeout: u64,
     /// Do not read or write the response cache in the review database.
     #[arg(long)]
     pub no_cache: bool,

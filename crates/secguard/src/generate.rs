@@ -5,15 +5,16 @@
 use crate::cli::{Cli, FixArgs, GenerateArgs, ListFormat, LoopArgs, TriageArgs};
 use crate::{Context, EXIT_CLEAN, EXIT_FINDINGS, write_stdout};
 use anyhow::{Context as _, anyhow};
-use secguard_agents::agents::{PromptAgent, SecurityAgent};
-use secguard_agents::rci::{RciConfig, Trajectory, rci};
+use secguard_agents::agents::{PromptAgent, SecurityAgent, open_findings};
+use secguard_agents::rci::{RciConfig, RciEvent, Trajectory, rci_observed};
 use secguard_agents::retrieval::{NoRetrieval, RetrievalProvider};
 use secguard_core::Language;
 use secguard_llm::{LlmClient, LlmConfig};
 use secguard_store::{SqliteStore, Store};
 use sha2::Digest;
+use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The client the loop talks through: the environment's server, key and
 /// model, `--model`, and the response cache in the review database.
@@ -46,48 +47,95 @@ fn retrieval() -> Arc<dyn RetrievalProvider> {
     Arc::new(NoRetrieval)
 }
 
+/// The Security Agent for this run: the built-in rules (and `--rules`),
+/// the analyzers asked for, and the critique unless `--no-critique`.
+fn security_agent(cli: &Cli, client: &LlmClient, run: &LoopArgs) -> anyhow::Result<SecurityAgent> {
+    let names = crate::multi::analyzer_names(&run.analyzers)?;
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let config = crate::load_config(cli, &cwd)?;
+    let external: Vec<_> = names
+        .iter()
+        .filter_map(|n| crate::multi::external(n, &[], &config))
+        .collect();
+    let engine = Arc::new(crate::load_engine(&cli.rule_paths)?);
+    Ok(
+        SecurityAgent::new(client.clone(), engine, retrieval(), !run.no_critique)
+            .with_external(external, Duration::from_secs(run.tool_timeout.max(1))),
+    )
+}
+
+/// One line per step on standard error, as it happens.
+fn progress_line(event: RciEvent<'_>, model: &str) -> String {
+    match event {
+        RciEvent::Repairing { index } => {
+            format!("secguard: iteration {index}: asking {model} for a repair\n")
+        }
+        RciEvent::Reviewed(it) => {
+            let open = open_findings(&it.findings);
+            let state = if it.index == 0 {
+                "initial code".to_string()
+            } else if it.accepted {
+                "repair accepted".to_string()
+            } else {
+                format!(
+                    "repair rejected: {}",
+                    it.rejection.as_deref().unwrap_or("no reason recorded")
+                )
+            };
+            let critique = it.critique.as_ref().map_or(String::new(), |c| {
+                format!(", critique: {} issue(s)", c.issues.len())
+            });
+            let mut line = format!(
+                "secguard: iteration {}: {state} ({open} open finding(s){critique})\n",
+                it.index
+            );
+            for failure in &it.analyzer_failures {
+                line.push_str(&format!("secguard: warning: analyzer failed: {failure}\n"));
+            }
+            line
+        }
+    }
+}
+
 fn run_loop(
-    client: &LlmClient,
+    security: &SecurityAgent,
     code: &str,
     language: Language,
     task: Option<&str>,
     run: &LoopArgs,
+    ctx: &mut Context<'_>,
 ) -> anyhow::Result<Trajectory> {
-    let security = SecurityAgent::builtin(client.clone(), retrieval(), !run.no_critique)?;
     let config = RciConfig {
         iterations: run.iterations,
         use_llm_critique: !run.no_critique,
     };
-    Ok(rci(&security, client, code, language, task, &config)?)
+    let model = security.client.config().model.clone();
+    let stderr = RefCell::new(&mut *ctx.stderr);
+    let observer = |event: RciEvent<'_>| {
+        if let Ok(mut err) = stderr.try_borrow_mut() {
+            let _ = err.write_all(progress_line(event, &model).as_bytes());
+            let _ = err.flush();
+        }
+    };
+    Ok(rci_observed(
+        security,
+        &security.client,
+        code,
+        language,
+        task,
+        &config,
+        &observer,
+    )?)
 }
 
-/// What happened, for standard error: each iteration, then the totals.
+/// The totals, for standard error after the run (the steps were shown as
+/// they happened).
 fn summary(t: &Trajectory, generation_calls: u64, started: Instant, client: &LlmClient) -> String {
-    let mut out = String::new();
-    for it in &t.iterations {
-        let open = secguard_agents::agents::open_findings(&it.findings);
-        let state = if it.index == 0 {
-            "initial code".to_string()
-        } else if it.accepted {
-            "repair accepted".to_string()
-        } else {
-            format!(
-                "repair rejected: {}",
-                it.rejection.as_deref().unwrap_or("no reason recorded")
-            )
-        };
-        let critique = it.critique.as_ref().map_or(String::new(), |c| {
-            format!(", critique: {} issue(s)", c.issues.len())
-        });
-        out.push_str(&format!(
-            "secguard: iteration {}: {state} ({open} open finding(s){critique})\n",
-            it.index
-        ));
-    }
     let usage = client.usage();
-    out.push_str(&format!(
-        "secguard: {} iteration(s), findings {} -> {}, {} LLM call(s) ({} cached, {} generation), \
-         {} prompt + {} completion tokens, {:.1} s\n",
+    let accepted = t.iterations.iter().skip(1).filter(|i| i.accepted).count();
+    format!(
+        "secguard: {} iteration(s) ({accepted} repair(s) accepted), findings {} -> {}, {} LLM \
+         call(s) ({} cached, {} generation), {} prompt + {} completion tokens, {:.1} s\n",
         t.iterations.len().saturating_sub(1),
         t.initial_findings,
         t.final_findings,
@@ -97,8 +145,7 @@ fn summary(t: &Trajectory, generation_calls: u64, started: Instant, client: &Llm
         usage.prompt_tokens,
         usage.completion_tokens,
         started.elapsed().as_secs_f64()
-    ));
-    out
+    )
 }
 
 fn extension(language: Language) -> &'static str {
@@ -127,14 +174,15 @@ fn write_trajectory(run: &LoopArgs, t: &Trajectory) -> anyhow::Result<()> {
 fn hand_to_reviewers(
     cli: &Cli,
     ctx: &Context<'_>,
-    client: &LlmClient,
+    security: &SecurityAgent,
     t: &Trajectory,
     label: &str,
 ) -> anyhow::Result<usize> {
+    let client = &security.client;
     let Some(best) = t.iterations.get(t.best) else {
         return Ok(0);
     };
-    let open = secguard_agents::agents::open_findings(&best.findings);
+    let open = open_findings(&best.findings);
     let critique = best.critique.as_ref();
     let llm_says_secure = critique.is_some_and(|c| c.issues.is_empty());
     let llm_only_issues = critique.is_some_and(|c| open == 0 && !c.issues.is_empty());
@@ -144,10 +192,9 @@ fn hand_to_reviewers(
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let settings = crate::feedback::settings(cli, &crate::load_config(cli, &cwd)?, &cwd, ctx);
     // Re-analyzed under its real name, so fingerprints match later scans.
-    let engine = crate::load_engine(&cli.rule_paths)?;
     let code = best.code.as_str();
     let path = std::path::PathBuf::from(label);
-    let findings = engine.scan_source(&path, t.language, code).findings;
+    let findings = security.analyze_as(code, t.language, &path)?.findings;
     let mut verdict = secguard_core::Verdict::from_findings(path.clone(), &findings);
     if let Some(c) = critique.filter(|_| llm_only_issues) {
         verdict.verdict = secguard_core::VerdictKind::Insecure;
@@ -158,7 +205,11 @@ fn hand_to_reviewers(
     store.record_scan(&secguard_store::ScanRecord {
         project: &settings.project,
         root: &cwd.to_string_lossy(),
-        analyzers: vec!["builtin".into(), "llm-critique".into()],
+        analyzers: security
+            .analyzer_names()
+            .into_iter()
+            .chain(critique.map(|_| "llm-critique".to_string()))
+            .collect(),
         policy: "any",
         started_at: now,
         finished_at: now,
@@ -209,14 +260,22 @@ fn exit_for(t: &Trajectory) -> u8 {
 pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
     let started = Instant::now();
     let client = client(cli, &args.run, ctx)?;
+    let security = security_agent(cli, &client, &args.run)?;
     let agent = PromptAgent::new(client.clone(), retrieval());
+    let _ = writeln!(
+        ctx.stderr,
+        "secguard: asking {} for {} code",
+        client.config().model,
+        extension(args.language)
+    );
     let generated = agent.generate(&args.task, args.language)?;
     let trajectory = run_loop(
-        &client,
+        &security,
         &generated.code,
         args.language,
         Some(&args.task),
         &args.run,
+        ctx,
     )?;
     write_trajectory(&args.run, &trajectory)?;
     let mut code = trajectory.best_code().to_string();
@@ -238,7 +297,7 @@ pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> an
             format!("generated/{digest}.{}", extension(args.language))
         }
     };
-    let queued = hand_to_reviewers(cli, ctx, &client, &trajectory, &label)?;
+    let queued = hand_to_reviewers(cli, ctx, &security, &trajectory, &label)?;
     report_queued(ctx, queued);
     Ok(exit_for(&trajectory))
 }
@@ -259,7 +318,8 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
     let original = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow!("{}: cannot read: {e}", args.file.display()))?;
     let client = client(cli, &args.run, ctx)?;
-    let trajectory = run_loop(&client, &original, language, None, &args.run)?;
+    let security = security_agent(cli, &client, &args.run)?;
+    let trajectory = run_loop(&security, &original, language, None, &args.run, ctx)?;
     write_trajectory(&args.run, &trajectory)?;
     // Models drop the final newline; keep the file's own convention.
     let mut best = trajectory.best_code().to_string();
@@ -288,7 +348,7 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
         .to_string_lossy()
         .trim_start_matches("./")
         .to_string();
-    let queued = hand_to_reviewers(cli, ctx, &client, &trajectory, &label)?;
+    let queued = hand_to_reviewers(cli, ctx, &security, &trajectory, &label)?;
     report_queued(ctx, queued);
     Ok(exit_for(&trajectory))
 }

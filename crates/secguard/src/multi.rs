@@ -7,7 +7,7 @@ use crate::config::Config;
 use anyhow::{Context as _, bail};
 use secguard_analyzers::cwe::CweFamilies;
 use secguard_analyzers::orchestrate::{
-    AnalyzerRun, Precision, ResultCache, VerdictPolicy, merge, run_all, verdicts,
+    AnalyzerRun, MergedFinding, Precision, ResultCache, VerdictPolicy, merge, run_all, verdicts,
 };
 use secguard_analyzers::{
     Analyzer, AnalyzerError, AnalyzerInput, AnalyzerOutput, bandit, codeql, cppcheck, flawfinder,
@@ -31,8 +31,18 @@ pub const KNOWN: &[&str] = &[
 
 /// The analyzers asked for, lowercased and deduplicated, in order.
 pub fn requested(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
+    let out = analyzer_names(&args.analyzers)?;
+    if out.is_empty() && args.import_sarif.is_empty() {
+        bail!("--analyzers: give at least one analyzer");
+    }
+    Ok(out)
+}
+
+/// `--analyzers` values checked against [`KNOWN`]: lowercased,
+/// deduplicated, in order, `all` expanded.
+pub fn analyzer_names(names: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for name in &args.analyzers {
+    for name in names {
         let name = name.trim().to_ascii_lowercase();
         if name.is_empty() {
             continue;
@@ -54,9 +64,6 @@ pub fn requested(args: &ScanArgs) -> anyhow::Result<Vec<String>> {
         if !out.contains(&name) {
             out.push(name);
         }
-    }
-    if out.is_empty() && args.import_sarif.is_empty() {
-        bail!("--analyzers: give at least one analyzer");
     }
     Ok(out)
 }
@@ -85,7 +92,13 @@ impl Analyzer for BuiltinDone {
     }
 }
 
-fn external(name: &str, args: &ScanArgs, config: &Config) -> Option<Box<dyn Analyzer>> {
+/// The adapter for an external analyzer, set up from `secguard.toml` and
+/// `--semgrep-config`; `None` for `builtin` and unknown names.
+pub fn external(
+    name: &str,
+    semgrep_configs: &[PathBuf],
+    config: &Config,
+) -> Option<Box<dyn Analyzer>> {
     // Paths in secguard.toml are relative to the file's directory.
     let base = config
         .path
@@ -97,8 +110,8 @@ fn external(name: &str, args: &ScanArgs, config: &Config) -> Option<Box<dyn Anal
     let program = |tool: &str| cfg.programs.get(tool).map(|p| base.join(p));
     Some(match name {
         "semgrep" => {
-            let configs = if !args.semgrep_configs.is_empty() {
-                args.semgrep_configs.clone()
+            let configs = if !semgrep_configs.is_empty() {
+                semgrep_configs.to_vec()
             } else if !cfg.semgrep_configs.is_empty() {
                 cfg.semgrep_configs.iter().map(|c| base.join(c)).collect()
             } else {
@@ -221,7 +234,7 @@ pub fn run(
     let mut externals: Vec<Box<dyn Analyzer>> = names
         .iter()
         .filter(|n| n.as_str() != "builtin")
-        .filter_map(|n| external(n, args, config))
+        .filter_map(|n| external(n, &args.semgrep_configs, config))
         .collect();
     if !args.import_sarif.is_empty() {
         externals.push(Box::new(sarif_import::SarifImport::new(
@@ -271,15 +284,8 @@ pub fn run(
 
     let families = CweFamilies::builtin();
     let merged = merge(&runs, &|a, b| families.related(a, b), 1);
-    let (mut findings, members): (Vec<_>, Vec<_>) = merged
-        .into_iter()
-        .map(|m| {
-            let mut f = m.finding;
-            f.cwe = m.cwe;
-            f.reported_by = m.analyzers;
-            (f, m.members)
-        })
-        .unzip();
+    let (mut findings, members): (Vec<_>, Vec<_>) =
+        merged.into_iter().map(MergedFinding::into_finding).unzip();
     let (memories, project) = memories;
     if !memories.is_empty() {
         let (_, notes) = crate::feedback::apply(&mut findings, memories, project);
