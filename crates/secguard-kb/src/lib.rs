@@ -1,0 +1,1 @@
+//! secguard's knowledge base (work in progress in this commit series).
