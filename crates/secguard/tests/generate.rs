@@ -352,3 +352,60 @@ fn fix_runs_external_analyzers_in_the_loop_and_shows_progress() {
         "the private folder is removed"
     );
 }
+
+const VULN_C: &str = "#include <stdio.h>\n#include <string.h>\n\nint greet(const char *name) {\n    char buf[32];\n    strcpy(buf, name);\n    printf(\"hello %s\\n\", buf);\n    return 0;\n}\n\nint main(int argc, char **argv) {\n    if (argc < 2) {\n        return 1;\n    }\n    return greet(argv[1]);\n}\n";
+const FIXED_C: &str = "#include <stdio.h>\n#include <string.h>\n\nint greet(const char *name) {\n    char buf[32];\n    snprintf(buf, sizeof buf, \"%s\", name);\n    printf(\"hello %s\\n\", buf);\n    return 0;\n}\n\nint main(int argc, char **argv) {\n    if (argc < 2) {\n        return 1;\n    }\n    return greet(argv[1]);\n}\n";
+
+/// The C side of the loop as a process: `generate --lang c` gets the
+/// unbounded copy, the analyzer catches it, the bounded repair is kept;
+/// `fix --write` on the same file writes the repair.
+#[test]
+fn c_code_is_generated_and_fixed() {
+    let c_handler = |req: &Request| {
+        let body = req.json();
+        let system = body
+            .pointer("/messages/0/content")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let user = body
+            .pointer("/messages/1/content")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if system.starts_with("You write secure") {
+            assert!(system.contains("secure C code"), "{system}");
+            Reply::Chat(format!("```c\n{VULN_C}```"))
+        } else if system.starts_with("You are a security reviewer") {
+            if user.contains("strcpy(") {
+                Reply::Chat(r#"{"issues": [{"cwe": "CWE-120", "line": 5, "severity": "high", "explanation": "unbounded copy", "fix": "snprintf"}], "verdict": "insecure"}"#.to_string())
+            } else {
+                Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
+            }
+        } else {
+            Reply::Chat(format!("```c\n{FIXED_C}```"))
+        }
+    };
+    let dir = Dir::new();
+    let server = ScriptedServer::with_handler(c_handler);
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "greet a user into a buffer",
+            "--lang",
+            "c",
+            "-o",
+            "greet.c",
+        ],
+    )
+    .run()
+    .expect_code(0);
+    assert_eq!(dir.read("greet.c"), FIXED_C, "{}", out.stderr);
+    assert!(out.stderr.contains("findings 1 -> 0"), "{}", out.stderr);
+
+    dir.create("old.c", VULN_C);
+    with_server(&dir, &server, &["fix", "old.c", "--write"])
+        .run()
+        .expect_code(0);
+    assert_eq!(dir.read("old.c"), FIXED_C);
+}
