@@ -19,9 +19,39 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How many retrieved items a prompt carries at most: enough to ground it,
-/// few enough to leave room for the code.
-const CONTEXT_LIMIT: usize = 5;
+/// How many retrieved items a prompt carries at most (guidelines, memories
+/// and CWE entries together; the retriever's token budget also applies):
+/// enough to ground it, few enough to leave room for the code.
+const CONTEXT_LIMIT: usize = 10;
+
+/// What to search the knowledge base for when reviewing code: the
+/// findings' titles, then the code's words (API names such as `pickle` or
+/// `strcpy` are what guidelines' preconditions mention).
+fn review_query(code: &str, language: Language, findings: &[Finding]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for w in code
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| w.len() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+    {
+        if !words.contains(&w) {
+            words.push(w);
+        }
+        if words.len() >= 60 {
+            break;
+        }
+    }
+    let titles: Vec<&str> = findings
+        .iter()
+        .filter(|f| !f.is_suppressed())
+        .map(|f| f.title.as_str())
+        .collect();
+    format!(
+        "security review of {} code. {} {}",
+        code_tag(language),
+        titles.join(". "),
+        words.join(" ")
+    )
+}
 
 /// Why an agent could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +188,8 @@ pub struct Check {
     pub failures: Vec<String>,
     pub critique: Option<Critique>,
     pub assessment: Assessment,
+    /// The knowledge-base entries and memories the critique prompt cited.
+    pub sources: Vec<String>,
 }
 
 /// What the analyzers said about one version of the code.
@@ -185,6 +217,8 @@ pub struct SecurityAgent {
     pub external: Arc<Vec<Box<dyn Analyzer>>>,
     /// Time limit for each external analyzer run.
     pub tool_timeout: Duration,
+    /// Which CWEs count as the same weakness when findings merge.
+    pub families: Arc<CweFamilies>,
 }
 
 impl SecurityAgent {
@@ -201,6 +235,7 @@ impl SecurityAgent {
             use_llm,
             external: Arc::new(Vec::new()),
             tool_timeout: Duration::from_secs(300),
+            families: Arc::new(CweFamilies::builtin()),
         }
     }
 
@@ -234,6 +269,13 @@ impl SecurityAgent {
         self
     }
 
+    /// Merge findings by these CWE families (MITRE's hierarchy, when
+    /// imported) instead of the built-in table.
+    pub fn with_families(mut self, families: CweFamilies) -> SecurityAgent {
+        self.families = Arc::new(families);
+        self
+    }
+
     /// The names of the analyzers in use, built-in first.
     pub fn analyzer_names(&self) -> Vec<String> {
         std::iter::once("builtin".to_string())
@@ -254,13 +296,14 @@ impl SecurityAgent {
         rejection: Option<&str>,
     ) -> Result<Check, AgentError> {
         let analysis = self.analyze(code, language)?;
-        let critique = self.critique(code, language, &analysis.findings, rejection)?;
+        let (critique, sources) = self.critique(code, language, &analysis.findings, rejection)?;
         let assessment = critique::assess(&analysis.findings, critique.as_ref());
         Ok(Check {
             findings: analysis.findings,
             failures: analysis.failures,
             critique,
             assessment,
+            sources,
         })
     }
 
@@ -337,7 +380,7 @@ impl SecurityAgent {
             elapsed: started.elapsed(),
             cached: false,
         });
-        let families = CweFamilies::builtin();
+        let families = &self.families;
         let mut findings: Vec<Finding> = merge(&runs, &|a, b| families.related(a, b), 1)
             .into_iter()
             .map(|m| MergedFinding::into_finding(m).0)
@@ -350,16 +393,17 @@ impl SecurityAgent {
         })
     }
 
-    /// The LLM critique, or `None` when the LLM is not used.
+    /// The LLM critique (`None` when the LLM is not used), with the ids of
+    /// the retrieved sources its prompt cited.
     pub fn critique(
         &self,
         code: &str,
         language: Language,
         findings: &[Finding],
         rejection: Option<&str>,
-    ) -> Result<Option<Critique>, AgentError> {
+    ) -> Result<(Option<Critique>, Vec<String>), AgentError> {
         if !self.use_llm {
-            return Ok(None);
+            return Ok((None, Vec::new()));
         }
         let mut cwes: Vec<Cwe> = findings
             .iter()
@@ -369,7 +413,7 @@ impl SecurityAgent {
         cwes.sort_by_key(|c| c.0);
         cwes.dedup();
         let context = self.retrieval.retrieve(&RetrievalQuery {
-            text: format!("security review of {} code", code_tag(language)),
+            text: review_query(code, language, findings),
             language: Some(language),
             cwes,
             limit: CONTEXT_LIMIT,
@@ -387,7 +431,7 @@ impl SecurityAgent {
                 second: e,
             })
         })?;
-        Ok(Some(critique))
+        Ok((Some(critique), prompt.sources))
     }
 }
 

@@ -54,6 +54,9 @@ pub struct Iteration {
     pub accepted: bool,
     /// Why the candidate was refused; `None` when accepted.
     pub rejection: Option<String>,
+    /// Knowledge-base entries and memories cited in this step's prompts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// The whole run, for reports and audits.
@@ -66,6 +69,11 @@ pub struct Trajectory {
     pub best: usize,
     pub initial_findings: usize,
     pub final_findings: usize,
+    /// Every source cited by any prompt of the run (the generation prompt's
+    /// too, when the caller adds it), sorted: which guidelines and memories
+    /// grounded the result.
+    #[serde(default)]
+    pub sources: Vec<String>,
     /// What this run spent (the client's totals before and after).
     pub usage: RunUsage,
 }
@@ -187,6 +195,7 @@ pub fn rci_observed(
         diff: String::new(),
         accepted: true,
         rejection: None,
+        sources: first.sources,
     }];
     observer(RciEvent::Reviewed(&iterations[0]));
     let mut best = 0;
@@ -218,6 +227,7 @@ pub fn rci_observed(
         let findings = analysis.findings;
 
         let mut critique = None;
+        let mut sources = Vec::new();
         let refused = if let Err(e) = check_parses(language, &candidate) {
             Some(e.to_string())
         } else if let changes @ [_, ..] =
@@ -230,7 +240,8 @@ pub fn rci_observed(
                 added.join("; ")
             ))
         } else {
-            critique = reviewer.critique(&candidate, language, &findings, rejection.as_deref())?;
+            (critique, sources) =
+                reviewer.critique(&candidate, language, &findings, rejection.as_deref())?;
             let (before, after) = (open_findings(&current.findings), open_findings(&findings));
             let fewer_issues = matches!(
                 (issue_count(current.critique.as_ref()), issue_count(critique.as_ref())),
@@ -256,6 +267,7 @@ pub fn rci_observed(
             diff,
             accepted,
             rejection: refused.clone(),
+            sources,
         });
         if let Some(done) = iterations.last() {
             observer(RciEvent::Reviewed(done));
@@ -268,7 +280,11 @@ pub fn rci_observed(
 
     let initial_findings = open_findings(&iterations[0].findings);
     let final_findings = open_findings(&iterations[best].findings);
+    let mut sources: Vec<String> = iterations.iter().flat_map(|i| i.sources.clone()).collect();
+    sources.sort();
+    sources.dedup();
     Ok(Trajectory {
+        sources,
         language,
         task: task.map(str::to_string),
         iterations,

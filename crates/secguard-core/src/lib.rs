@@ -9,4 +9,5 @@ pub use model::*;
 pub use report::*;
 pub mod agreement;
 pub mod memory;
+pub mod retrieval;
 pub mod review;

@@ -9,6 +9,7 @@
 //! live in `secguard_core::memory`, so every store applies the same ones.
 
 pub mod labels;
+pub mod search;
 mod sqlite;
 
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
@@ -248,6 +249,63 @@ pub trait Store: Send + Sync {
 
     fn cache_get(&self, key: &str) -> StoreResult<Option<String>>;
     fn cache_put(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// Remember that these memories grounded the generation of the sample
+    /// at `path`: the first human verdict on it (a sample decision, or a
+    /// confirmed finding in it) then moves their trust, in the review's
+    /// transaction.
+    fn record_generation_sources(
+        &self,
+        project: &str,
+        path: &str,
+        memory_ids: &[i64],
+    ) -> StoreResult<()>;
+
+    /// Replace the imported CWE catalogue with this one, in one transaction.
+    fn replace_catalogue(&self, catalogue: &CatalogueImport, actor: &str) -> StoreResult<()>;
+    fn catalogue_meta(&self) -> StoreResult<Option<CatalogueMeta>>;
+    fn catalogue_entry(&self, id: u32) -> StoreResult<Option<CatalogueRow>>;
+    /// `(child, parent)` pairs of the imported hierarchy in `view`.
+    fn catalogue_hierarchy(&self, view: u32) -> StoreResult<Vec<(u32, u32)>>;
+}
+
+/// MITRE's CWE catalogue in the form the store keeps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CatalogueImport {
+    pub version: String,
+    pub date: String,
+    /// The terms-of-use notice kept with the data.
+    pub notice: String,
+    /// Where it was imported from (a file name, for messages).
+    pub source: String,
+    pub entries: Vec<CatalogueRow>,
+    /// `(child, parent, view)`.
+    pub relations: Vec<(u32, u32, u32)>,
+}
+
+/// One catalogue entry: a weakness, a category or a view.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CatalogueRow {
+    pub id: u32,
+    /// `weakness`, `category` or `view`.
+    pub kind: String,
+    pub name: String,
+    pub abstraction: Option<String>,
+    pub status: Option<String>,
+    pub description: String,
+    pub extended_description: String,
+    pub mitigations: Vec<String>,
+}
+
+/// What was imported, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueMeta {
+    pub version: String,
+    pub date: String,
+    pub notice: String,
+    pub source: String,
+    pub imported_at: i64,
+    pub entries: usize,
 }
 
 /// Seconds since the Unix epoch, now.

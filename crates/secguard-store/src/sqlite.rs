@@ -14,8 +14,9 @@
 
 use crate::Store;
 use crate::{
-    AuditEntry, NewReview, QueueFilter, QueueItem, ReviewFilter, ReviewOutcome, RunSummary,
-    ScanRecord, StoreError, StoreResult, StoredFinding, StoredSample, now,
+    AuditEntry, CatalogueImport, CatalogueMeta, CatalogueRow, NewReview, QueueFilter, QueueItem,
+    ReviewFilter, ReviewOutcome, RunSummary, ScanRecord, StoreError, StoreResult, StoredFinding,
+    StoredSample, now,
 };
 use rusqlite::types::Type;
 use rusqlite::types::Value as SqlValue;
@@ -37,7 +38,8 @@ use std::time::Duration;
 
 /// The migrations, in order; migration `i` brings the schema to version
 /// `i + 1`. Never edit a released one: append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE secguard_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -144,7 +146,43 @@ CREATE TABLE llm_cache (
     value TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Which memories grounded the generation of a sample: the first human
+-- verdict on that sample moves their trust, once (settled = 1 after).
+CREATE TABLE generation_sources (
+    project TEXT NOT NULL,
+    path TEXT NOT NULL,
+    memory_id INTEGER NOT NULL REFERENCES memories (id),
+    recorded_at INTEGER NOT NULL,
+    settled INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project, path, memory_id)
+);
+
+-- MITRE's CWE catalogue, imported by `secguard kb import-cwe` (kept under
+-- MITRE's terms of use; the notice is in catalogue_meta).
+CREATE TABLE catalogue_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE catalogue_entries (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    abstraction TEXT,
+    status TEXT,
+    description TEXT NOT NULL,
+    extended_description TEXT NOT NULL,
+    mitigations TEXT NOT NULL
+);
+CREATE TABLE catalogue_relations (
+    child INTEGER NOT NULL,
+    parent INTEGER NOT NULL,
+    view INTEGER NOT NULL,
+    PRIMARY KEY (child, parent, view)
+);
+"#,
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -1066,8 +1104,16 @@ impl Store for SqliteStore {
                 trust_updates: Vec::new(),
                 conflicts: Vec::new(),
             };
+            let judged_path = match (&new.target, &finding) {
+                (ReviewTarget::Sample { path }, _) => Some(path.clone()),
+                (_, Some(f)) => Some(f.finding.location.path_string()),
+                _ => None,
+            };
             if let Some(finding) = finding {
                 apply_memory_plan(tx, &mut outcome, &finding, reviewer.role, new)?;
+            }
+            if let (Some(path), Some(secure)) = (judged_path, generation_signal(new.decision)) {
+                settle_generation_sources(tx, &mut outcome, &path, secure)?;
             }
             Ok(outcome)
         })
@@ -1255,6 +1301,168 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+
+    fn record_generation_sources(
+        &self,
+        project: &str,
+        path: &str,
+        memory_ids: &[i64],
+    ) -> StoreResult<()> {
+        if memory_ids.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let at = now();
+            for id in memory_ids {
+                // A new generation at the same path starts a new judgement.
+                tx.execute(
+                    "INSERT INTO generation_sources (project, path, memory_id, recorded_at, settled) \
+                     VALUES (?1, ?2, ?3, ?4, 0) \
+                     ON CONFLICT (project, path, memory_id) DO UPDATE SET \
+                     recorded_at = excluded.recorded_at, settled = 0",
+                    params![project, path, id, at],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn replace_catalogue(&self, catalogue: &CatalogueImport, actor: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM catalogue_relations; DELETE FROM catalogue_entries; \
+                 DELETE FROM catalogue_meta;",
+            )?;
+            {
+                let mut insert = tx.prepare(
+                    "INSERT OR REPLACE INTO catalogue_entries (id, kind, name, abstraction, status, \
+                     description, extended_description, mitigations) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for e in &catalogue.entries {
+                    insert.execute(params![
+                        e.id,
+                        e.kind,
+                        e.name,
+                        e.abstraction,
+                        e.status,
+                        e.description,
+                        e.extended_description,
+                        serde_json::to_string(&e.mitigations)?,
+                    ])?;
+                }
+                let mut relate = tx.prepare(
+                    "INSERT OR IGNORE INTO catalogue_relations (child, parent, view) \
+                     VALUES (?1, ?2, ?3)",
+                )?;
+                for (child, parent, view) in &catalogue.relations {
+                    relate.execute(params![child, parent, view])?;
+                }
+                let mut meta =
+                    tx.prepare("INSERT INTO catalogue_meta (key, value) VALUES (?1, ?2)")?;
+                let imported_at = now().to_string();
+                let entries = catalogue.entries.len().to_string();
+                for (k, v) in [
+                    ("version", catalogue.version.as_str()),
+                    ("date", catalogue.date.as_str()),
+                    ("notice", catalogue.notice.as_str()),
+                    ("source", catalogue.source.as_str()),
+                    ("imported_at", imported_at.as_str()),
+                    ("entries", entries.as_str()),
+                ] {
+                    meta.execute(params![k, v])?;
+                }
+            }
+            audit(
+                tx,
+                actor,
+                "catalogue.imported",
+                "catalogue:cwe",
+                &json!({
+                    "version": catalogue.version,
+                    "date": catalogue.date,
+                    "source": catalogue.source,
+                    "entries": catalogue.entries.len(),
+                    "relations": catalogue.relations.len(),
+                }),
+            )?;
+            Ok(())
+        })
+    }
+
+    fn catalogue_meta(&self) -> StoreResult<Option<CatalogueMeta>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare("SELECT key, value FROM catalogue_meta")?;
+            let pairs: Vec<(String, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            if pairs.is_empty() {
+                return Ok(None);
+            }
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            Ok(Some(CatalogueMeta {
+                version: get("version"),
+                date: get("date"),
+                notice: get("notice"),
+                source: get("source"),
+                imported_at: get("imported_at").parse().unwrap_or(0),
+                entries: get("entries").parse().unwrap_or(0),
+            }))
+        })
+    }
+
+    fn catalogue_entry(&self, id: u32) -> StoreResult<Option<CatalogueRow>> {
+        self.read(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT id, kind, name, abstraction, status, description, \
+                     extended_description, mitigations FROM catalogue_entries WHERE id = ?1",
+                    params![id],
+                    |r| {
+                        Ok((
+                            CatalogueRow {
+                                id: r.get(0)?,
+                                kind: r.get(1)?,
+                                name: r.get(2)?,
+                                abstraction: r.get(3)?,
+                                status: r.get(4)?,
+                                description: r.get(5)?,
+                                extended_description: r.get(6)?,
+                                mitigations: Vec::new(),
+                            },
+                            r.get::<_, String>(7)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            Ok(match row {
+                Some((mut entry, mitigations)) => {
+                    entry.mitigations = serde_json::from_str(&mitigations)?;
+                    Some(entry)
+                }
+                None => None,
+            })
+        })
+    }
+
+    fn catalogue_hierarchy(&self, view: u32) -> StoreResult<Vec<(u32, u32)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT child, parent FROM catalogue_relations WHERE view = ?1 \
+                 ORDER BY child, parent",
+            )?;
+            let pairs = stmt
+                .query_map(params![view], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(pairs)
+        })
+    }
 }
 
 /// Apply what `plan_finding_review` decides, inside the review's
@@ -1361,5 +1569,67 @@ fn apply_memory_plan(
     outcome.memory_strengthened = plan.strengthen;
     outcome.trust_updates = plan.trust_updates;
     outcome.conflicts = plan.conflicts;
+    Ok(())
+}
+
+/// What a human decision says about generated code: a verdict of secure
+/// (the grounding helped) or insecure (a confirmed weakness, or a verdict).
+/// A false positive says nothing about the code's security.
+fn generation_signal(decision: Decision) -> Option<bool> {
+    match decision {
+        Decision::Secure => Some(true),
+        Decision::Insecure | Decision::TruePositive => Some(false),
+        Decision::FalsePositive => None,
+    }
+}
+
+/// The memories that grounded the generation of `path` take the first human
+/// verdict on it as evidence: their trust moves (EMA) toward 1 when it was
+/// secure, toward 0 when not. Each generation counts once.
+fn settle_generation_sources(
+    tx: &Transaction<'_>,
+    outcome: &mut ReviewOutcome,
+    path: &str,
+    secure: bool,
+) -> Res<()> {
+    let review = &outcome.review;
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare(
+            "SELECT memory_id FROM generation_sources \
+             WHERE project = ?1 AND path = ?2 AND settled = 0 ORDER BY memory_id",
+        )?;
+        stmt.query_map(params![review.project, path], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut memories = load_memories(tx, true)?;
+    for id in ids {
+        if let Some(m) = memories.iter_mut().find(|m| m.id == id) {
+            let old = m.trust;
+            m.trust = secguard_core::memory::updated_trust(old, secure);
+            m.updated_at = m.updated_at.max(review.created_at);
+            update_memory(tx, m)?;
+            audit(
+                tx,
+                &review.reviewer,
+                "memory.trust",
+                &format!("memory:{id}"),
+                &json!({
+                    "old": old,
+                    "new": m.trust,
+                    "agreed": secure,
+                    "review": review.id,
+                    "generation": path,
+                }),
+            )?;
+            outcome.trust_updates.push((id, old, m.trust, secure));
+        }
+    }
+    tx.execute(
+        "UPDATE generation_sources SET settled = 1 WHERE project = ?1 AND path = ?2",
+        params![review.project, path],
+    )?;
     Ok(())
 }

@@ -64,6 +64,65 @@ pub enum Command {
         #[command(subcommand)]
         command: FeedbackCommand,
     },
+    /// Search and read the knowledge base (CWE entries and secure-coding
+    /// guidelines), and import MITRE's CWE catalogue.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Find the guidelines (and reviewers' memories) that apply to a task
+    /// or a piece of code, best first.
+    Search {
+        /// The task or situation, in words.
+        query: String,
+        /// Only guidelines for this language (python, c or cpp).
+        #[arg(long = "lang", value_parser = parse_language)]
+        language: Option<Language>,
+        /// Only guidelines naming this CWE (repeatable; `89` or `CWE-89`).
+        #[arg(long = "cwe", value_name = "N", value_parser = parse_cwe)]
+        cwes: Vec<u32>,
+        /// At most this many guidelines (and, separately, memories).
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show a CWE entry (`CWE-89`, `89`) or a guideline (its id).
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// List the CWE entries, or with --guidelines the guidelines.
+    List {
+        #[arg(long)]
+        guidelines: bool,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Import MITRE's CWE catalogue (cwec_vX.Y.xml) into the review
+    /// database: names, descriptions, mitigations and the hierarchy, used
+    /// for CWE-family matching and in critiques.
+    ImportCwe {
+        /// The catalogue's XML file.
+        file: PathBuf,
+    },
+}
+
+/// `89`, `CWE-89` or `cwe-89`.
+pub fn parse_cwe(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    let digits = t
+        .strip_prefix("CWE-")
+        .or_else(|| t.strip_prefix("cwe-"))
+        .unwrap_or(t);
+    digits
+        .parse::<u32>()
+        .map_err(|_| format!("{text:?} is not a CWE id (89 or CWE-89)"))
 }
 
 /// Settings shared by `generate` and `fix`. The server comes from
@@ -93,6 +152,10 @@ pub struct LoopArgs {
     /// Time limit for each external analyzer run, in seconds.
     #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 300)]
     pub tool_timeout: u64,
+    /// Do not ground the prompts in the knowledge base and the reviewers'
+    /// memories.
+    #[arg(long)]
+    pub no_retrieval: bool,
     /// Do not read or write the response cache in the review database.
     #[arg(long)]
     pub no_cache: bool,

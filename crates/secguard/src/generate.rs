@@ -42,14 +42,28 @@ fn client_with(
     Ok(client.with_cache(Arc::new(store)))
 }
 
-fn retrieval() -> Arc<dyn RetrievalProvider> {
-    // The knowledge base (issue 6) will provide grounding here.
-    Arc::new(NoRetrieval)
+/// The prompts' grounding: the knowledge base and the reviewers' memories,
+/// or nothing with `--no-retrieval`.
+fn retrieval(
+    cli: &Cli,
+    ctx: &Context<'_>,
+    run: &LoopArgs,
+) -> anyhow::Result<Arc<dyn RetrievalProvider>> {
+    if run.no_retrieval {
+        return Ok(Arc::new(NoRetrieval));
+    }
+    Ok(Arc::new(crate::kb::retriever(cli, ctx)?))
 }
 
 /// The Security Agent for this run: the built-in rules (and `--rules`),
 /// the analyzers asked for, and the critique unless `--no-critique`.
-fn security_agent(cli: &Cli, client: &LlmClient, run: &LoopArgs) -> anyhow::Result<SecurityAgent> {
+fn security_agent(
+    cli: &Cli,
+    ctx: &Context<'_>,
+    client: &LlmClient,
+    run: &LoopArgs,
+    retrieval: Arc<dyn RetrievalProvider>,
+) -> anyhow::Result<SecurityAgent> {
     let names = crate::multi::analyzer_names(&run.analyzers)?;
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let config = crate::load_config(cli, &cwd)?;
@@ -58,9 +72,11 @@ fn security_agent(cli: &Cli, client: &LlmClient, run: &LoopArgs) -> anyhow::Resu
         .filter_map(|n| crate::multi::external(n, &[], &config))
         .collect();
     let engine = Arc::new(crate::load_engine(&cli.rule_paths)?);
+    let db = crate::feedback::settings(cli, &config, &cwd, ctx).path;
     Ok(
-        SecurityAgent::new(client.clone(), engine, retrieval(), !run.no_critique)
-            .with_external(external, Duration::from_secs(run.tool_timeout.max(1))),
+        SecurityAgent::new(client.clone(), engine, retrieval, !run.no_critique)
+            .with_external(external, Duration::from_secs(run.tool_timeout.max(1)))
+            .with_families(crate::kb::cwe_families(&db)),
     )
 }
 
@@ -186,7 +202,14 @@ fn hand_to_reviewers(
     let critique = best.critique.as_ref();
     let llm_says_secure = critique.is_some_and(|c| c.issues.is_empty());
     let llm_only_issues = critique.is_some_and(|c| open == 0 && !c.issues.is_empty());
-    if open == 0 && !llm_only_issues {
+    // Memories that grounded this run: a human verdict on the result moves
+    // their trust, so the sample is recorded even when nothing is open.
+    let memories_used: Vec<i64> = t
+        .sources
+        .iter()
+        .filter_map(|s| s.strip_prefix("memory:")?.parse().ok())
+        .collect();
+    if open == 0 && !llm_only_issues && memories_used.is_empty() {
         return Ok(0);
     }
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
@@ -222,6 +245,7 @@ fn hand_to_reviewers(
         )],
         findings: &findings,
     })?;
+    store.record_generation_sources(&settings.project, label, &memories_used)?;
     let mut queued = if llm_only_issues { 1 } else { 0 };
     for f in findings.iter().filter(|f| !f.is_suppressed()) {
         queued += 1;
@@ -260,8 +284,9 @@ fn exit_for(t: &Trajectory) -> u8 {
 pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
     let started = Instant::now();
     let client = client(cli, &args.run, ctx)?;
-    let security = security_agent(cli, &client, &args.run)?;
-    let agent = PromptAgent::new(client.clone(), retrieval());
+    let grounding = retrieval(cli, ctx, &args.run)?;
+    let security = security_agent(cli, ctx, &client, &args.run, grounding.clone())?;
+    let agent = PromptAgent::new(client.clone(), grounding);
     let _ = writeln!(
         ctx.stderr,
         "secguard: asking {} for {} code",
@@ -269,7 +294,7 @@ pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> an
         extension(args.language)
     );
     let generated = agent.generate(&args.task, args.language)?;
-    let trajectory = run_loop(
+    let mut trajectory = run_loop(
         &security,
         &generated.code,
         args.language,
@@ -277,6 +302,11 @@ pub fn cmd_generate(cli: &Cli, args: &GenerateArgs, ctx: &mut Context<'_>) -> an
         &args.run,
         ctx,
     )?;
+    trajectory
+        .sources
+        .extend(generated.prompt.sources.iter().cloned());
+    trajectory.sources.sort();
+    trajectory.sources.dedup();
     write_trajectory(&args.run, &trajectory)?;
     let mut code = trajectory.best_code().to_string();
     if !code.ends_with('\n') {
@@ -318,7 +348,8 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
     let original = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow!("{}: cannot read: {e}", args.file.display()))?;
     let client = client(cli, &args.run, ctx)?;
-    let security = security_agent(cli, &client, &args.run)?;
+    let grounding = retrieval(cli, ctx, &args.run)?;
+    let security = security_agent(cli, ctx, &client, &args.run, grounding)?;
     let trajectory = run_loop(&security, &original, language, None, &args.run, ctx)?;
     write_trajectory(&args.run, &trajectory)?;
     // Models drop the final newline; keep the file's own convention.

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod feedback;
 pub mod generate;
+pub mod kb;
 pub mod multi;
 pub mod output;
 pub mod progress;
@@ -95,6 +96,7 @@ where
         Command::Fix(args) => generate::cmd_fix(&cli, args, ctx),
         Command::Triage(args) => generate::cmd_triage(&cli, args, ctx),
         Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
+        Command::Kb { command } => kb::cmd_kb(&cli, command, ctx),
     };
     match result {
         Ok(code) => code,
@@ -194,6 +196,7 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
             &cwd,
             settings.jobs,
             (&memories, &store_settings.project),
+            &store_settings.path,
             &|run| {
                 if announce {
                     let state = match &run.result {

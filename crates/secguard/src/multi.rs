@@ -5,7 +5,6 @@
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use anyhow::{Context as _, bail};
-use secguard_analyzers::cwe::CweFamilies;
 use secguard_analyzers::orchestrate::{
     AnalyzerRun, MergedFinding, Precision, ResultCache, VerdictPolicy, merge, run_all, verdicts,
 };
@@ -200,6 +199,7 @@ pub fn run(
     cwd: &Path,
     jobs: usize,
     memories: (&[Memory], &str),
+    db: &Path,
     on_done: &(dyn Fn(&AnalyzerRun) + Sync),
 ) -> anyhow::Result<()> {
     let policy = VerdictPolicy::from_name(&args.policy)
@@ -282,7 +282,7 @@ pub fn run(
         }
     }
 
-    let families = CweFamilies::builtin();
+    let families = crate::kb::cwe_families(db);
     let merged = merge(&runs, &|a, b| families.related(a, b), 1);
     let (mut findings, members): (Vec<_>, Vec<_>) =
         merged.into_iter().map(MergedFinding::into_finding).unzip();
