@@ -66,7 +66,8 @@ fn read_json(path: &Path) -> Result<serde_json::Value, KbError> {
 pub fn load_queries(spec: &str, data_dir: &Path) -> Result<Vec<Query>, KbError> {
     let file: QueryFile =
         toml::from_str(spec).map_err(|e| bad("retrieval-queries.toml", e.to_string()))?;
-    let mut llmseceval: Option<HashMap<String, String>> = None;
+    // A few prompt ids occur twice in LLMSecEval; `ID#2` names the second.
+    let mut llmseceval: Option<HashMap<String, Vec<String>>> = None;
     let mut cyberseceval: Option<Vec<serde_json::Value>> = None;
     let mut out = Vec::with_capacity(file.query.len());
     for (n, row) in file.query.into_iter().enumerate() {
@@ -78,7 +79,7 @@ pub fn load_queries(spec: &str, data_dir: &Path) -> Result<Vec<Query>, KbError> 
                 if llmseceval.is_none() {
                     let path = data_dir.join("llmseceval/Dataset/LLMSecEval-Prompts_dataset.json");
                     let rows = read_json(&path)?;
-                    let mut map = HashMap::new();
+                    let mut map: HashMap<String, Vec<String>> = HashMap::new();
                     for r in rows.as_array().into_iter().flatten() {
                         let id = r["Prompt ID"].as_str().unwrap_or_default().to_string();
                         let prompt = r["Manually-fixed NL Prompt"]
@@ -87,13 +88,18 @@ pub fn load_queries(spec: &str, data_dir: &Path) -> Result<Vec<Query>, KbError> 
                             .or_else(|| r["LLM-generated NL Prompt"].as_str())
                             .unwrap_or_default()
                             .to_string();
-                        map.insert(id, prompt);
+                        map.entry(id).or_default().push(prompt);
                     }
                     llmseceval = Some(map);
                 }
+                let (id, nth) = match row.id.split_once('#') {
+                    Some((id, n)) => (id, n.parse::<usize>().unwrap_or(0)),
+                    None => (row.id.as_str(), 1),
+                };
                 llmseceval
                     .as_ref()
-                    .and_then(|m| m.get(&row.id))
+                    .and_then(|m| m.get(id))
+                    .and_then(|texts| texts.get(nth.wrapping_sub(1)))
                     .cloned()
                     .ok_or_else(|| bad(&at, format!("no LLMSecEval prompt {}", row.id)))?
                     .replace("<language>", lang.name())

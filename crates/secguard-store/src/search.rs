@@ -126,6 +126,13 @@ pub fn query_terms(text: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .filter(|w| w.chars().count() >= 2 && !STOPWORDS.contains(&w.as_str()))
     {
+        // Porter stemming keeps adverbs apart from their adjectives
+        // ("randomly" is not "random"); search for both.
+        if let Some(base) = word.strip_suffix("ly").filter(|b| b.chars().count() >= 4)
+            && !terms.iter().any(|t| t == base)
+        {
+            terms.push(base.to_string());
+        }
         if !terms.contains(&word) {
             terms.push(word);
         }
@@ -358,6 +365,10 @@ mod tests {
         assert_eq!(keys(&i, q("logs", Some("c"), &[])), ["any"]);
         assert_eq!(keys(&i, q("buffer query logs", None, &[89])), ["sql"]);
         assert!(keys(&i, q("the of and", None, &[])).is_empty());
+        assert_eq!(
+            query_terms("Randomly chosen"),
+            ["random", "randomly", "chosen"]
+        );
         // Operators and quotes in the text are words, not syntax.
         assert!(i.search(&q("\"NEAR(\" OR title: AND *", None, &[])).is_ok());
         assert_eq!(i.count("guideline").unwrap_or(0), 3);

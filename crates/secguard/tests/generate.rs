@@ -8,36 +8,14 @@ mod util;
 use secguard_llm::scripted::{Reply, Request, ScriptedServer};
 use serde_json::Value;
 use util::Dir;
-
-const VULN_PY: &str = r#"import sqlite3
-
-
-def find_user(db_path, name):
-    conn = sqlite3.connect(db_path)
-    cursor = conn.cursor()
-    cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return cursor.fetchall()
-"#;
-
-const FIXED_PY: &str = r#"import sqlite3
-
-
-def find_user(db_path, name):
-    conn = sqlite3.connect(db_path)
-    cursor = conn.cursor()
-    cursor.execute("SELECT * FROM users WHERE name = ?", (name,))
-    return cursor.fetchall()
-"#;
+use util::llm::{FIXED_PY, VULN_PY, confirm_first_finding, system_message, with_server};
 
 /// Answers by the prompt's system message: generation gets the vulnerable
 /// code, a critique of code with an f-string query says insecure, the
 /// repair request gets the fixed code.
 fn handler(req: &Request) -> Reply {
     let body = req.json();
-    let system = body
-        .pointer("/messages/0/content")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let system = system_message(req);
     let user = body
         .pointer("/messages/1/content")
         .and_then(Value::as_str)
@@ -61,14 +39,6 @@ fn handler(req: &Request) -> Reply {
     } else {
         Reply::Chat(format!("```python\n{FIXED_PY}```"))
     }
-}
-
-fn with_server(dir: &Dir, server: &ScriptedServer, args: &[&str]) -> util::TestCommand {
-    dir.cmd()
-        .args(args)
-        .env("OPENAI_BASE_URL", &server.base_url())
-        .env("OPENAI_API_KEY", "sk-test-not-a-real-key")
-        .env("SECGUARD_MODEL", "scripted")
 }
 
 #[test]
@@ -169,31 +139,7 @@ fn triage_gives_advice_grounded_in_memories_and_suppresses_nothing() {
     dir.create("users.py", VULN_PY);
     let server = ScriptedServer::with_handler(handler);
     // A reviewer's earlier decision becomes a memory the triage prompt cites.
-    let report = dir
-        .cmd()
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .run()
-        .expect_code(0)
-        .json();
-    let fp = report["findings"][0]["fingerprint"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no finding: {report:#}"))
-        .to_string();
-    dir.cmd()
-        .args([
-            "review",
-            "label",
-            "--reviewer",
-            "alice",
-            "--finding",
-            &fp,
-            "--decision",
-            "tp",
-            "--note",
-            "names come from the web form",
-        ])
-        .run()
-        .expect_code(0);
+    let fp = confirm_first_finding(&dir, "names come from the web form", &[]);
 
     let out = with_server(&dir, &server, &["triage", "--format", "json"])
         .run()
@@ -233,13 +179,7 @@ fn triage_gives_advice_grounded_in_memories_and_suppresses_nothing() {
 /// A model that never repairs and calls everything secure: what the loop
 /// cannot settle goes to the review queue, marked as disputed.
 fn stubborn(req: &Request) -> Reply {
-    let system = req
-        .json()
-        .pointer("/messages/0/content")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if system.starts_with("You are a security reviewer") {
+    if system_message(req).starts_with("You are a security reviewer") {
         Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
     } else {
         Reply::Chat(format!("```python\n{VULN_PY}```"))

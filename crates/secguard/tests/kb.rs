@@ -10,17 +10,7 @@ use secguard_llm::scripted::{Reply, Request, ScriptedServer};
 use serde_json::Value;
 use std::path::Path;
 use util::Dir;
-
-const VULN_PY: &str = "import sqlite3\n\n\ndef find_user(db_path, name):\n    conn = sqlite3.connect(db_path)\n    cursor = conn.cursor()\n    cursor.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n    return cursor.fetchall()\n";
-const FIXED_PY: &str = "import sqlite3\n\n\ndef find_user(db_path, name):\n    conn = sqlite3.connect(db_path)\n    cursor = conn.cursor()\n    cursor.execute(\"SELECT * FROM users WHERE name = ?\", (name,))\n    return cursor.fetchall()\n";
-
-fn system(req: &Request) -> String {
-    req.json()
-        .pointer("/messages/0/content")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string()
-}
+use util::llm::{FIXED_PY, VULN_PY, confirm_first_finding, system_message as system, with_server};
 
 /// Writes the injectable version, flags it when reviewing, repairs it.
 fn model(req: &Request) -> Reply {
@@ -38,45 +28,11 @@ fn model(req: &Request) -> Reply {
     }
 }
 
-fn with_server(dir: &Dir, server: &ScriptedServer, args: &[&str]) -> util::TestCommand {
-    dir.cmd()
-        .args(args)
-        .env("OPENAI_BASE_URL", &server.base_url())
-        .env("OPENAI_API_KEY", "sk-test-not-a-real-key")
-        .env("SECGUARD_MODEL", "scripted")
-}
-
 /// A reviewer confirms the SQL injection in users.py, for the whole CWE:
 /// memory 1, with this note.
 fn remember(dir: &Dir, note: &str) {
     dir.create("users.py", VULN_PY);
-    let report = dir
-        .cmd()
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .run()
-        .expect_code(0)
-        .json();
-    let fp = report["findings"][0]["fingerprint"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no finding: {report:#}"))
-        .to_string();
-    dir.cmd()
-        .args([
-            "review",
-            "label",
-            "--reviewer",
-            "alice",
-            "--finding",
-            &fp,
-            "--decision",
-            "tp",
-            "--scope",
-            "cwe",
-            "--note",
-            note,
-        ])
-        .run()
-        .expect_code(0);
+    confirm_first_finding(dir, note, &["--scope", "cwe"]);
 }
 
 fn memory_trust(dir: &Dir, id: u64) -> f64 {
