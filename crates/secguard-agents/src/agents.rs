@@ -7,7 +7,7 @@
 //! temporary folder for them, and removed after. Code is never executed.
 
 use crate::critique::{self, Assessment, Critique, critique_schema, parse_critique};
-use crate::prompt::{self, Prompt};
+use crate::prompt::{self, Prompt, PromptStyle};
 use crate::retrieval::{RetrievalProvider, RetrievalQuery};
 use secguard_analyzers::cwe::CweFamilies;
 use secguard_analyzers::orchestrate::{AnalyzerRun, MergedFinding, merge, run_all};
@@ -113,8 +113,16 @@ pub(crate) fn ask_for_code(
     messages: Vec<Message>,
     language: Language,
 ) -> Result<CodeReply, AgentError> {
+    ask_for_code_with(client, ChatRequest::new(messages), language)
+}
+
+/// [`ask_for_code`] with a request whose sampling settings are chosen.
+pub(crate) fn ask_for_code_with(
+    client: &LlmClient,
+    request: ChatRequest,
+    language: Language,
+) -> Result<CodeReply, AgentError> {
     let tag = code_tag(language);
-    let request = ChatRequest::new(messages);
     let first = client.chat(&request)?;
     if let Some(code) = extract_code(&first.content, tag) {
         return Ok(CodeReply {
@@ -155,22 +163,55 @@ pub struct Generated {
 pub struct PromptAgent {
     pub client: LlmClient,
     pub retrieval: Arc<dyn RetrievalProvider>,
+    pub style: PromptStyle,
+    /// Sampling settings for generation (the evaluation draws several
+    /// samples per task with different seeds).
+    pub temperature: Option<f32>,
+    pub seed: Option<u64>,
 }
 
 impl PromptAgent {
     pub fn new(client: LlmClient, retrieval: Arc<dyn RetrievalProvider>) -> PromptAgent {
-        PromptAgent { client, retrieval }
+        PromptAgent {
+            client,
+            retrieval,
+            style: PromptStyle::Secure,
+            temperature: None,
+            seed: None,
+        }
+    }
+
+    /// Ask in this style (plain: the baseline without security instructions
+    /// or retrieval).
+    pub fn with_style(mut self, style: PromptStyle) -> PromptAgent {
+        self.style = style;
+        self
+    }
+
+    /// Sample with this temperature and seed.
+    pub fn with_sampling(mut self, temperature: Option<f32>, seed: Option<u64>) -> PromptAgent {
+        self.temperature = temperature;
+        self.seed = seed;
+        self
     }
 
     pub fn generate(&self, task: &str, language: Language) -> Result<Generated, AgentError> {
-        let context = self.retrieval.retrieve(&RetrievalQuery {
-            text: task.to_string(),
-            language: Some(language),
-            cwes: Vec::new(),
-            limit: CONTEXT_LIMIT,
-        });
-        let prompt = prompt::generation_prompt(task, language, &context);
-        let reply = ask_for_code(&self.client, to_llm_messages(&prompt.messages), language)?;
+        let prompt = match self.style {
+            PromptStyle::Plain => prompt::plain_generation_prompt(task, language),
+            PromptStyle::Secure => {
+                let context = self.retrieval.retrieve(&RetrievalQuery {
+                    text: task.to_string(),
+                    language: Some(language),
+                    cwes: Vec::new(),
+                    limit: CONTEXT_LIMIT,
+                });
+                prompt::generation_prompt(task, language, &context)
+            }
+        };
+        let mut request = ChatRequest::new(to_llm_messages(&prompt.messages));
+        request.temperature = self.temperature.or(request.temperature);
+        request.seed = self.seed.or(request.seed);
+        let reply = ask_for_code_with(&self.client, request, language)?;
         Ok(Generated {
             code: reply.code,
             prompt,

@@ -119,6 +119,34 @@ fn cited(items: &[ContextItem]) -> Vec<String> {
     items.iter().map(|i| i.id.clone()).collect()
 }
 
+/// How the generation prompt asks: as a plain request (the baseline the
+/// research compares against) or with security requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PromptStyle {
+    /// The task and the answer format, nothing about security.
+    Plain,
+    /// Security requirements in the system message, and retrieved context.
+    #[default]
+    Secure,
+}
+
+/// The baseline generation prompt: the task as a user would type it.
+pub fn plain_generation_prompt(task: &str, language: Language) -> Prompt {
+    let lang = language_name(language);
+    let system = format!(
+        "You write {lang} code. Answer with the complete program in one fenced code block \
+         (```{tag}), and nothing else after it.",
+        tag = fence_tag(language)
+    );
+    Prompt {
+        messages: vec![
+            Message::system(system),
+            Message::user(format!("Task ({lang}):\n{}", task.trim())),
+        ],
+        sources: Vec::new(),
+    }
+}
+
 /// The Prompt Agent's generation prompt.
 pub fn generation_prompt(task: &str, language: Language, context: &[ContextItem]) -> Prompt {
     let lang = language_name(language);

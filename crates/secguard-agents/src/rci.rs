@@ -180,7 +180,7 @@ pub fn rci_observed(
     config: &RciConfig,
     observer: &dyn Fn(RciEvent<'_>),
 ) -> Result<Trajectory, AgentError> {
-    let start_usage = client.usage();
+    let start_usage = client.metered();
     let mut reviewer = security.clone();
     reviewer.use_llm = security.use_llm && config.use_llm_critique;
     let original = interface_of(language, code);
@@ -291,7 +291,7 @@ pub fn rci_observed(
         best,
         initial_findings,
         final_findings,
-        usage: usage_since(&start_usage, &client.usage()),
+        usage: usage_since(&start_usage, &client.metered()),
     })
 }
 

@@ -26,6 +26,9 @@ const CACHE_VERSION: u32 = 1;
 pub struct LlmClient {
     shared: Arc<Shared>,
     cache: Option<Arc<dyn Store>>,
+    /// A second account of what this clone (and its own clones) spent, for
+    /// callers that run several jobs on one client (`with_meter`).
+    meter: Option<Arc<Mutex<RunUsage>>>,
 }
 
 struct Shared {
@@ -78,6 +81,7 @@ impl LlmClient {
                 no_response_format: AtomicBool::new(false),
             }),
             cache: None,
+            meter: None,
         })
     }
 
@@ -89,6 +93,33 @@ impl LlmClient {
 
     pub fn config(&self) -> &LlmConfig {
         &self.shared.config
+    }
+
+    /// A clone that also keeps its own account of calls and tokens, read
+    /// with [`LlmClient::metered`]; it shares the concurrency limit, cache
+    /// and totals with the original. For per-job figures when jobs run
+    /// concurrently on one client.
+    pub fn with_meter(&self) -> LlmClient {
+        LlmClient {
+            meter: Some(Arc::new(Mutex::new(RunUsage::default()))),
+            ..self.clone()
+        }
+    }
+
+    /// What this metered clone spent ([`LlmClient::usage`] without a meter).
+    pub fn metered(&self) -> RunUsage {
+        match &self.meter {
+            Some(m) => *lock(m),
+            None => self.usage(),
+        }
+    }
+
+    /// Apply `update` to the totals and to this clone's meter.
+    fn account(&self, update: impl Fn(&mut RunUsage)) {
+        update(&mut lock(&self.shared.totals));
+        if let Some(m) = &self.meter {
+            update(&mut lock(m));
+        }
     }
 
     /// What this client and its clones spent so far.
@@ -225,7 +256,7 @@ impl LlmClient {
             .pointer("/usage/prompt_tokens")
             .and_then(Value::as_u64)
             .unwrap_or(0);
-        lock(&self.shared.totals).prompt_tokens += prompt_tokens;
+        self.account(|t| t.prompt_tokens += prompt_tokens);
         Ok(rows.into_iter().map(|(_, v)| v).collect())
     }
 
@@ -250,13 +281,19 @@ impl LlmClient {
         let mut usage = CallUsage::default();
         let result = self.chat_http(req, &mut usage);
         usage.elapsed = started.elapsed();
-        let mut totals = lock(&self.shared.totals);
-        totals.model_time += usage.elapsed;
+        let elapsed = usage.elapsed;
+        self.account(|t| t.model_time += elapsed);
         match result {
             Ok(mut response) => {
-                totals.calls += 1;
-                totals.prompt_tokens += response.usage.prompt_tokens;
-                totals.completion_tokens += response.usage.completion_tokens;
+                let (prompt, completion) = (
+                    response.usage.prompt_tokens,
+                    response.usage.completion_tokens,
+                );
+                self.account(|t| {
+                    t.calls += 1;
+                    t.prompt_tokens += prompt;
+                    t.completion_tokens += completion;
+                });
                 response.usage = CallUsage {
                     prompt_tokens: response.usage.prompt_tokens,
                     completion_tokens: response.usage.completion_tokens,
@@ -265,7 +302,7 @@ impl LlmClient {
                 Ok(response)
             }
             Err(e) => {
-                totals.failed_calls += 1;
+                self.account(|t| t.failed_calls += 1);
                 Err(e)
             }
         }
@@ -329,7 +366,7 @@ impl LlmClient {
         let temperature = req.temperature.or(config.temperature).map(f32_to_f64);
         (
             temperature,
-            config.seed,
+            req.seed.or(config.seed),
             req.max_tokens.or(config.max_tokens),
         )
     }
@@ -387,9 +424,10 @@ impl LlmClient {
         let content = value.get("content")?.as_str()?.to_string();
         let model = value.get("model")?.as_str()?.to_string();
         let number = |name: &str| value.get(name).and_then(Value::as_u64).unwrap_or(0);
-        let mut totals = lock(&self.shared.totals);
-        totals.calls += 1;
-        totals.cached_calls += 1;
+        self.account(|t| {
+            t.calls += 1;
+            t.cached_calls += 1;
+        });
         Some(ChatResponse {
             content,
             usage: CallUsage {
@@ -434,7 +472,7 @@ impl LlmClient {
             };
             attempts += 1;
             usage.http_requests += 1;
-            lock(&self.shared.totals).http_requests += 1;
+            self.account(|t| t.http_requests += 1);
             let (retryable, retry_after, error) = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     return Ok((url, answer.body));
@@ -473,7 +511,7 @@ impl LlmClient {
                 .unwrap_or_else(|| backoff(attempts - 1));
             std::thread::sleep(wait);
             usage.retries += 1;
-            lock(&self.shared.totals).retries += 1;
+            self.account(|t| t.retries += 1);
         }
     }
 

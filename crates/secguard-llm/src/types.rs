@@ -59,6 +59,8 @@ pub struct ChatRequest {
     pub temperature: Option<f32>,
     /// Overrides the configured max_tokens for this request.
     pub max_tokens: Option<u32>,
+    /// Overrides the configured seed (several samples of one prompt).
+    pub seed: Option<u64>,
 }
 
 impl ChatRequest {

@@ -261,6 +261,15 @@ pub trait Store: Send + Sync {
         memory_ids: &[i64],
     ) -> StoreResult<()>;
 
+    /// Register an evaluation run (`spec` describes it, as JSON). Returns
+    /// true when it is new, false when it exists (a resumed run).
+    fn eval_run(&self, id: &str, spec: &str) -> StoreResult<bool>;
+    /// Record one finished job of a run, once: a second result for the same
+    /// job is ignored (returns false), so a resumed run never duplicates.
+    fn eval_result(&self, run: &str, job: &str, result: &str) -> StoreResult<bool>;
+    /// Every finished job of a run: (job, result), by job.
+    fn eval_results(&self, run: &str) -> StoreResult<Vec<(String, String)>>;
+
     /// Replace the imported CWE catalogue with this one, in one transaction.
     fn replace_catalogue(&self, catalogue: &CatalogueImport, actor: &str) -> StoreResult<()>;
     fn catalogue_meta(&self) -> StoreResult<Option<CatalogueMeta>>;

@@ -182,6 +182,23 @@ CREATE TABLE catalogue_relations (
     PRIMARY KEY (child, parent, view)
 );
 "#,
+    r#"
+-- `secguard eval generate`: a run is identified by a hash of what it
+-- computes, so rerunning the same command resumes it; each finished job is
+-- one row, written once.
+CREATE TABLE eval_runs (
+    id TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE eval_results (
+    run TEXT NOT NULL REFERENCES eval_runs (id),
+    job TEXT NOT NULL,
+    result TEXT NOT NULL,
+    finished_at INTEGER NOT NULL,
+    PRIMARY KEY (run, job)
+);
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -1299,6 +1316,38 @@ impl Store for SqliteStore {
                 params![key, value, now()],
             )?;
             Ok(())
+        })
+    }
+
+    fn eval_run(&self, id: &str, spec: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let created = tx.execute(
+                "INSERT OR IGNORE INTO eval_runs (id, spec, created_at) VALUES (?1, ?2, ?3)",
+                params![id, spec, now()],
+            )?;
+            Ok(created == 1)
+        })
+    }
+
+    fn eval_result(&self, run: &str, job: &str, result: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO eval_results (run, job, result, finished_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![run, job, result, now()],
+            )?;
+            Ok(added == 1)
+        })
+    }
+
+    fn eval_results(&self, run: &str) -> StoreResult<Vec<(String, String)>> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare("SELECT job, result FROM eval_results WHERE run = ?1 ORDER BY job")?;
+            let rows = stmt
+                .query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
         })
     }
 

@@ -847,3 +847,26 @@ fn a_lock_held_too_long_is_a_clear_error() {
     ok(holder.execute_batch("ROLLBACK"));
     ok(store.cache_put("k", "v"));
 }
+
+#[test]
+fn evaluation_results_are_recorded_once_and_survive_reopening() {
+    let dir = tempdir();
+    let path = dir.path().join("s.db");
+    {
+        let store = open(&path);
+        assert!(ok(store.eval_run("run1", "{}")), "new");
+        assert!(!ok(store.eval_run("run1", "{}")), "resumed");
+        assert!(ok(store.eval_result("run1", "b", "{\"x\":2}")));
+        assert!(ok(store.eval_result("run1", "a", "{\"x\":1}")));
+        assert!(!ok(store.eval_result("run1", "a", "{\"x\":9}")), "once");
+    }
+    let store = open(&path);
+    assert_eq!(
+        ok(store.eval_results("run1")),
+        vec![
+            ("a".to_string(), "{\"x\":1}".to_string()),
+            ("b".to_string(), "{\"x\":2}".to_string())
+        ]
+    );
+    assert!(ok(store.eval_results("other")).is_empty());
+}

@@ -64,12 +64,157 @@ pub enum Command {
         #[command(subcommand)]
         command: FeedbackCommand,
     },
+    /// Measure: analyzers against human labels (`agreement`), against
+    /// ground truth (`score`), and generation modes (`generate`).
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// Search and read the knowledge base (CWE entries and secure-coding
     /// guidelines), and import MITRE's CWE catalogue.
     Kb {
         #[command(subcommand)]
         command: KbCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Generate code for a dataset's prompts in several modes, scan every
+    /// sample, and report insecure rates per mode and analyzer. Resumable:
+    /// rerun the same command after an interruption.
+    Generate(Box<EvalGenerateArgs>),
+    /// Run analyzers on labelled samples and compare them with the human
+    /// labels: agreement, Cohen's and Fleiss' kappa, precision, recall, F1.
+    Agreement(Box<EvalAgreementArgs>),
+    /// Score analyzers against ground truth (expected results, OWASP
+    /// Benchmark, or Juliet's bad/good functions): TPR, FPR, Youden.
+    Score(Box<EvalScoreArgs>),
+    /// Two `eval generate` results side by side.
+    Compare {
+        /// results.json of the first run (or its report folder).
+        a: PathBuf,
+        /// results.json of the second run (or its report folder).
+        b: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvalGenerateArgs {
+    /// The dataset: a file or folder (format detected, or --dataset-format).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// llmseceval-json, llmseceval-csv, securityeval, cyberseceval-instruct,
+    /// cyberseceval-autocomplete, jsonl, csv or folder.
+    #[arg(long = "dataset-format", value_name = "FORMAT")]
+    pub dataset_format: Option<String>,
+    /// Only the first N samples with a prompt, in dataset order.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only samples in this language (python, c or cpp).
+    #[arg(long = "lang", value_parser = parse_language)]
+    pub language: Option<Language>,
+    /// Generation modes, separated by commas: baseline, security-prefix,
+    /// rci:K (K repair rounds), rci-rag:K (with retrieval).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "baseline,security-prefix,rci:3,rci-rag:3"
+    )]
+    pub modes: Vec<String>,
+    /// Models to compare (repeatable) [default: SECGUARD_MODEL].
+    #[arg(long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// Samples per prompt and mode.
+    #[arg(short = 'k', long = "samples", default_value_t = 1)]
+    pub samples: usize,
+    /// Sampling temperature.
+    #[arg(long, default_value_t = 0.2)]
+    pub temperature: f32,
+    /// Analyzers that judge every sample, separated by commas.
+    #[arg(long, value_delimiter = ',', default_value = "builtin")]
+    pub analyzers: Vec<String>,
+    /// Jobs in flight at once (each job is one sample of one prompt).
+    #[arg(short = 'j', long = "jobs", default_value_t = 4)]
+    pub jobs: usize,
+    /// Write report.md, report.html and results.json here.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Time limit for each external analyzer, in seconds.
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    pub tool_timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvalAgreementArgs {
+    /// The labelled samples: a folder of code files (with labels.csv
+    /// beside them) or any dataset file.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    #[arg(long = "dataset-format", value_name = "FORMAT")]
+    pub dataset_format: Option<String>,
+    /// Labels (CSV or JSONL: sample, reviewer, vulnerable, cwes; or a
+    /// `secguard review export`); default: the dataset's own labels.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Analyzers to compare, separated by commas.
+    #[arg(long, value_delimiter = ',', default_value = "builtin")]
+    pub analyzers: Vec<String>,
+    /// A sample counts as flagged when any finding is reported (any), or
+    /// only a finding of a labelled CWE (cwe).
+    #[arg(long = "by", value_parser = ["any", "cwe"], default_value = "any")]
+    pub by: String,
+    /// With --by cwe, also count findings of a related CWE (the family).
+    #[arg(long)]
+    pub family: bool,
+    /// Also ask the LLM to triage each sample's findings: the sample
+    /// counts as vulnerable for the `llm-triage` column when it confirms
+    /// at least one.
+    #[arg(long)]
+    pub triage: bool,
+    /// The model for --triage [default: SECGUARD_MODEL].
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Bootstrap resamples for the 95% intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    pub tool_timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvalScoreArgs {
+    /// Expected results: generic CSV/JSON or OWASP Benchmark expectedresults-*.csv.
+    #[arg(long, conflicts_with = "juliet", required_unless_present = "juliet")]
+    pub expected: Option<PathBuf>,
+    /// A Juliet test-suite folder: each OMITBAD function is a real case,
+    /// each OMITGOOD function a fake one.
+    #[arg(long)]
+    pub juliet: Option<PathBuf>,
+    /// The folder the expected results' file names are relative to
+    /// [default: the --juliet folder, or the expected file's folder].
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Findings to score (secguard JSON or SARIF), repeatable; each file
+    /// is one column, named after it. Without it, --analyzers run.
+    #[arg(long = "findings", value_name = "FILE")]
+    pub findings: Vec<PathBuf>,
+    /// Analyzers to run and score, each its own column.
+    #[arg(long, value_delimiter = ',', default_value = "builtin")]
+    pub analyzers: Vec<String>,
+    /// Count findings of a related CWE (its family) as matching.
+    #[arg(long)]
+    pub family: bool,
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    pub tool_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod eval;
 pub mod feedback;
 pub mod generate;
 pub mod kb;
@@ -97,6 +98,7 @@ where
         Command::Triage(args) => generate::cmd_triage(&cli, args, ctx),
         Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
         Command::Kb { command } => kb::cmd_kb(&cli, command, ctx),
+        Command::Eval { command } => eval::cmd_eval(&cli, command, ctx),
     };
     match result {
         Ok(code) => code,

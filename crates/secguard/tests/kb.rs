@@ -8,7 +8,6 @@ mod util;
 
 use secguard_llm::scripted::{Reply, Request, ScriptedServer};
 use serde_json::Value;
-use std::path::Path;
 use util::Dir;
 use util::llm::{FIXED_PY, VULN_PY, confirm_first_finding, system_message as system, with_server};
 
@@ -311,18 +310,7 @@ fn kb_search_show_and_list() {
 }
 
 fn catalogue() -> Option<std::path::PathBuf> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cwe/cwec_v4.14.xml");
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing under CI",
-        path.display()
-    );
-    eprintln!("skipping: {} not found", path.display());
-    None
+    util::shared_data("cwe/cwec_v4.14.xml")
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod llm;
 pub mod server;
 
@@ -125,6 +126,11 @@ impl TestCommand {
         self
     }
 
+    /// The command itself, to spawn and control (kill) a run.
+    pub fn command(self) -> Command {
+        self.cmd
+    }
+
     pub fn run(mut self) -> Outcome {
         let output = self.cmd.output().expect("run secguard");
         Outcome {
@@ -195,4 +201,22 @@ pub fn open_findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
         .filter(|f| f.get("suppression").is_none_or(serde_json::Value::is_null))
         .cloned()
         .collect()
+}
+
+/// A path under `../shared/data`, when present; under CI its absence fails
+/// the test, elsewhere the test is skipped with a message.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing under CI",
+        path.display()
+    );
+    eprintln!("skipping: {} not found", path.display());
+    None
 }
