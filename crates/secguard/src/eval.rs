@@ -888,8 +888,11 @@ struct AgreementResults {
 #[derive(Debug, Clone, Serialize)]
 struct AnalyzerAgreement {
     analyzer: String,
+    /// Against the human label.
     overall: BinaryMetrics,
     per_cwe: Vec<(String, BinaryMetrics)>,
+    /// Against the merged verdict of all analyzers (truth = merged).
+    vs_merged: BinaryMetrics,
 }
 
 fn cmd_agreement(cli: &Cli, args: &EvalAgreementArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
@@ -1042,10 +1045,17 @@ fn cmd_agreement(cli: &Cli, args: &EvalAgreementArgs, ctx: &mut Context<'_>) -> 
             .map(|c| {
                 let r = rows.get(c).cloned().unwrap_or_default();
                 let pairs: Vec<(bool, bool)> = r.iter().map(|(_, p, t)| (*p, *t)).collect();
+                let merged = rows.get("merged").cloned().unwrap_or_default();
+                let vs_merged: Vec<(bool, bool)> = r
+                    .iter()
+                    .zip(&merged)
+                    .map(|((_, p, _), (_, m, _))| (*p, *m))
+                    .collect();
                 AnalyzerAgreement {
                     analyzer: c.clone(),
                     overall: binary_metrics(&pairs, args.resamples, 1),
                     per_cwe: grouped_metrics(&r, args.resamples, 1),
+                    vs_merged: binary_metrics(&vs_merged, args.resamples, 1),
                 }
             })
             .collect(),
@@ -1160,6 +1170,16 @@ fn agreement_report(r: &AgreementResults, dataset: &Path) -> Report {
             .map(|a| metrics_row(&a.analyzer, &a.overall))
             .collect(),
     }];
+    sections.push(Section::Table {
+        title: "Each analyzer against the merged verdict".into(),
+        headers: headers.clone(),
+        rows: r
+            .analyzers
+            .iter()
+            .filter(|a| a.analyzer != "merged")
+            .map(|a| metrics_row(&a.analyzer, &a.vs_merged))
+            .collect(),
+    });
     for a in &r.analyzers {
         let c: Confusion = a.overall.confusion;
         sections.push(Section::Confusion {

@@ -142,6 +142,26 @@ fn generate_grid_is_killed_halfway_resumed_and_reported() {
         "no script in the report"
     );
 
+    // A run compared with itself changes nothing.
+    let compared = dir
+        .cmd()
+        .args(["eval", "compare", "out", "out/results.json"])
+        .run()
+        .expect_code(0);
+    assert!(
+        compared
+            .stdout
+            .contains("| scripted | rci:3 | 0.0% | 0.0% | +0.0 |"),
+        "{}",
+        compared.stdout
+    );
+    let bad = dir
+        .cmd()
+        .args(["eval", "compare", "out", "nope"])
+        .run()
+        .expect_code(2);
+    assert!(bad.stderr.contains("nope"), "{}", bad.stderr);
+
     // Every sample is in the review queue.
     let next = dir
         .cmd()
