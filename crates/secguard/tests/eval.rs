@@ -219,7 +219,19 @@ fn agreement_reproduces_a_confusion_matrix_computed_by_hand() {
          auth.py,alice,1,CWE-862\n\
          checksum.py,alice,0,\n\
          add.py,alice,0,\n\
-         greet.py,alice,0,\n",
+         greet.py,alice,0,\n\
+         sql.py,bob,1,\n\
+         cmd.py,bob,1,\n\
+         auth.py,bob,1,\n\
+         checksum.py,bob,0,\n\
+         add.py,bob,0,\n\
+         greet.py,bob,0,\n\
+         sql.py,carol,1,\n\
+         cmd.py,carol,1,\n\
+         auth.py,carol,1,\n\
+         checksum.py,carol,0,\n\
+         add.py,carol,0,\n\
+         greet.py,carol,1,\n",
     );
     let out = dir
         .cmd()
@@ -254,6 +266,14 @@ fn agreement_reproduces_a_confusion_matrix_computed_by_hand() {
     assert!((value("kappa") - 1.0 / 3.0).abs() < 1e-9);
     assert!((value("precision") - 2.0 / 3.0).abs() < 1e-9);
     assert!((value("recall") - 2.0 / 3.0).abs() < 1e-9);
+    // Three raters; carol alone calls greet.py vulnerable (the majority
+    // keeps alice's labels as the truth). Fleiss by hand: P_i = 1 for five
+    // items and (1 + 4 - 3) / 6 = 1/3 for greet.py, so P = 16/18;
+    // p(vulnerable) = 10/18, P_e = (10/18)^2 + (8/18)^2 = 164/324;
+    // kappa = (16/18 - 164/324) / (1 - 164/324) = 124/160 = 0.775.
+    let fleiss = out["human_fleiss"].as_f64().unwrap_or(-9.0);
+    assert!((fleiss - 0.775).abs() < 1e-9, "{fleiss}");
+    assert_eq!(out["raters"].as_u64(), Some(3));
     let low = builtin["overall"]["kappa"]["low"].as_f64().unwrap_or(9.0);
     let high = builtin["overall"]["kappa"]["high"].as_f64().unwrap_or(-9.0);
     assert!(low <= value("kappa") && value("kappa") <= high);
