@@ -462,9 +462,17 @@ impl SecurityAgent {
         let prompt = prompt::critique_prompt(code, language, findings, &context, rejection);
         let request = ChatRequest::new(to_llm_messages(&prompt.messages))
             .with_schema("critique", critique_schema());
-        let (value, _) = self
+        let value = match self
             .client
-            .chat_json(&request, &|v| parse_critique(v).map(|_| ()))?;
+            .chat_json(&request, &|v| parse_critique(v).map(|_| ()))
+        {
+            Ok((value, _)) => value,
+            // A model that cannot produce the critique's JSON even when told
+            // what was wrong (small local models) gives no critique: the
+            // analyzers alone decide that step, as with --no-critique.
+            Err(LlmError::BadReply { .. }) => return Ok((None, prompt.sources)),
+            Err(e) => return Err(e.into()),
+        };
         // Validated just above; a failure here would be a bug in the reader.
         let critique = parse_critique(&value).map_err(|e| {
             AgentError::Llm(LlmError::BadReply {

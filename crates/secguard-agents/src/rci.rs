@@ -220,8 +220,31 @@ pub fn rci_observed(
             rejection.as_deref(),
         );
         observer(RciEvent::Repairing { index });
-        let reply = ask_for_code(client, to_llm_messages(&prompt.messages), language)?;
-        let candidate = reply.code;
+        let candidate = match ask_for_code(client, to_llm_messages(&prompt.messages), language) {
+            Ok(reply) => reply.code,
+            // No code even when asked twice: this round is a rejected
+            // repair (the best code stays), not the end of the run.
+            Err(AgentError::NoCode) => {
+                let reason = "the model returned no code".to_string();
+                iterations.push(Iteration {
+                    index,
+                    code: String::new(),
+                    findings: Vec::new(),
+                    analyzer_failures: Vec::new(),
+                    critique: None,
+                    diff: String::new(),
+                    accepted: false,
+                    rejection: Some(reason.clone()),
+                    sources: Vec::new(),
+                });
+                if let Some(done) = iterations.last() {
+                    observer(RciEvent::Reviewed(done));
+                }
+                rejection = Some(reason);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let diff = unified_diff(&current.code, &candidate);
         let analysis = reviewer.analyze(&candidate, language)?;
         let findings = analysis.findings;

@@ -39,6 +39,9 @@ struct Shared {
     /// Set once the server rejected `response_format`, so later calls do
     /// not pay for the rejection again.
     no_response_format: AtomicBool,
+    /// A local model answers instead of a server.
+    #[cfg(feature = "local")]
+    local: Option<Arc<crate::local::LocalModel>>,
 }
 
 impl fmt::Debug for LlmClient {
@@ -79,10 +82,53 @@ impl LlmClient {
                 limiter,
                 totals: Mutex::new(RunUsage::default()),
                 no_response_format: AtomicBool::new(false),
+                #[cfg(feature = "local")]
+                local: None,
             }),
             cache: None,
             meter: None,
         })
+    }
+
+    /// A client whose answers come from a local GGUF model, not a server.
+    /// `config` supplies the sampling settings; its model name and base
+    /// URL are replaced by the model's file (so cached answers of a local
+    /// model never mix with a server's).
+    #[cfg(feature = "local")]
+    pub fn local(
+        mut config: LlmConfig,
+        model: crate::local::LocalModel,
+    ) -> Result<LlmClient, LlmError> {
+        config.model = model.name();
+        config.base_url = format!("http://local.invalid/{}", model.name());
+        config.api_key = None;
+        config.validate().map_err(LlmError::Config)?;
+        let agent = ureq::Agent::config_builder().build().new_agent();
+        let limiter = Semaphore::new(config.concurrency);
+        Ok(LlmClient {
+            shared: Arc::new(Shared {
+                config,
+                agent,
+                limiter,
+                totals: Mutex::new(RunUsage::default()),
+                no_response_format: AtomicBool::new(true),
+                local: Some(Arc::new(model)),
+            }),
+            cache: None,
+            meter: None,
+        })
+    }
+
+    /// Whether a local model answers (rather than a server).
+    pub fn is_local(&self) -> bool {
+        #[cfg(feature = "local")]
+        {
+            self.shared.local.is_some()
+        }
+        #[cfg(not(feature = "local"))]
+        {
+            false
+        }
     }
 
     /// Serve repeated requests from `store` (and remember new answers there).
@@ -219,6 +265,11 @@ impl LlmClient {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
+        if self.is_local() {
+            return Err(LlmError::Config(
+                "the local model backend has no embeddings endpoint".into(),
+            ));
+        }
         let config = &self.shared.config;
         let model = config.embedding_model.as_deref().unwrap_or(&config.model);
         let body = json!({ "model": model, "input": inputs }).to_string();
@@ -262,6 +313,9 @@ impl LlmClient {
 
     /// The model ids the server offers (`GET {base}/models`).
     pub fn models(&self) -> Result<Vec<String>, LlmError> {
+        if self.is_local() {
+            return Ok(vec![self.shared.config.model.clone()]);
+        }
         let mut usage = CallUsage::default();
         let (url, text) = self.send(Method::Get, "/models", None, &mut usage)?;
         let parsed: Value = parse_body(&url, &text)?;
@@ -313,6 +367,21 @@ impl LlmClient {
         req: &ChatRequest,
         usage: &mut CallUsage,
     ) -> Result<ChatResponse, LlmError> {
+        #[cfg(feature = "local")]
+        if let Some(local) = &self.shared.local {
+            let (temperature, seed, _) = self.settings(req);
+            let done = local.chat(req, temperature.unwrap_or(0.0) as f32, seed.unwrap_or(0))?;
+            return Ok(ChatResponse {
+                content: done.text,
+                usage: CallUsage {
+                    prompt_tokens: done.prompt_tokens,
+                    completion_tokens: done.completion_tokens,
+                    ..CallUsage::default()
+                },
+                cached: false,
+                model: local.name(),
+            });
+        }
         let with_format = !self.server_lacks_response_format();
         let body = self.chat_body(req, with_format).to_string();
         let sent = self.send(Method::Post, "/chat/completions", Some(&body), usage);

@@ -8,6 +8,10 @@
 //! and cost. [`extract`] pulls code and JSON out of replies tolerantly,
 //! because models wrap them in prose, fences and small syntax errors.
 //!
+//! With the `local` feature, `local::LocalModel` runs a GGUF model in
+//! process through llama.cpp and `LlmClient::local` serves it through the
+//! same interface, for offline runs.
+//!
 //! With the `scripted-server` feature, `scripted::ScriptedServer` is a
 //! local fake server for tests of this crate and of the crates above it.
 
@@ -16,6 +20,8 @@ mod client;
 mod config;
 mod error;
 pub mod extract;
+#[cfg(feature = "local")]
+pub mod local;
 #[cfg(feature = "scripted-server")]
 pub mod scripted;
 mod types;

@@ -64,6 +64,12 @@ pub enum Command {
         #[command(subcommand)]
         command: FeedbackCommand,
     },
+    /// List the models secguard can use: the configured server's, and
+    /// local GGUF files (offline, with the `local` build feature).
+    Models {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Measure: analyzers against human labels (`agreement`), against
     /// ground truth (`score`), and generation modes (`generate`).
     Eval {

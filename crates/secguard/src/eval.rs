@@ -634,10 +634,12 @@ fn cmd_generate(cli: &Cli, args: &EvalGenerateArgs, ctx: &mut Context<'_>) -> an
         let mut config = env_config.clone();
         config.model = model.clone();
         config.concurrency = args.jobs.max(1);
-        let client = LlmClient::new(config)
-            .map_err(|e| anyhow!("LLM configuration: {e}"))?
-            .with_cache(store.clone());
-        clients.insert(model.clone(), client);
+        let client = if crate::models::server_configured(ctx) {
+            LlmClient::new(config).map_err(|e| anyhow!("LLM configuration: {e}"))?
+        } else {
+            crate::models::client(ctx, Some(model))?
+        };
+        clients.insert(model.clone(), client.with_cache(store.clone()));
     }
     let retrieval: Arc<dyn RetrievalProvider> =
         if modes.iter().any(|m| matches!(m, Mode::RciRag(_))) {
@@ -1087,16 +1089,10 @@ fn triage_samples(
     files: &[(&EvalSample, PathBuf)],
     verdicts: &FileVerdicts,
 ) -> anyhow::Result<HashMap<PathBuf, BTreeSet<Cwe>>> {
-    let mut config = LlmConfig::from_env(ctx.env);
-    if let Some(m) = &args.model {
-        config.model = m.clone();
-    }
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let settings = crate::feedback::settings(cli, &crate::load_config(cli, &cwd)?, &cwd, ctx);
     let store = Arc::new(SqliteStore::open(&settings.path)?);
-    let client = LlmClient::new(config)
-        .map_err(|e| anyhow!("LLM configuration: {e}"))?
-        .with_cache(store);
+    let client = crate::models::client(ctx, args.model.as_deref())?.with_cache(store);
     let mut out: HashMap<PathBuf, BTreeSet<Cwe>> = HashMap::new();
     for (_, rel) in files {
         let Some(findings) = verdicts.findings.get(rel) else {

@@ -9,7 +9,7 @@ use secguard_agents::agents::{PromptAgent, SecurityAgent, open_findings};
 use secguard_agents::rci::{RciConfig, RciEvent, Trajectory, rci_observed};
 use secguard_agents::retrieval::{NoRetrieval, RetrievalProvider};
 use secguard_core::Language;
-use secguard_llm::{LlmClient, LlmConfig};
+use secguard_llm::LlmClient;
 use secguard_store::{SqliteStore, Store};
 use sha2::Digest;
 use std::cell::RefCell;
@@ -28,11 +28,7 @@ fn client_with(
     no_cache: bool,
     ctx: &Context<'_>,
 ) -> anyhow::Result<LlmClient> {
-    let mut config = LlmConfig::from_env(ctx.env);
-    if let Some(m) = model {
-        config.model = m.to_string();
-    }
-    let client = LlmClient::new(config).map_err(|e| anyhow!("LLM configuration: {e}"))?;
+    let client = crate::models::client(ctx, model)?;
     if no_cache {
         return Ok(client);
     }

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod feedback;
 pub mod generate;
 pub mod kb;
+pub mod models;
 pub mod multi;
 pub mod output;
 pub mod progress;
@@ -99,6 +100,7 @@ where
         Command::Feedback { command } => feedback::cmd_feedback(&cli, command, ctx),
         Command::Kb { command } => kb::cmd_kb(&cli, command, ctx),
         Command::Eval { command } => eval::cmd_eval(&cli, command, ctx),
+        Command::Models { format } => models::cmd_models(&cli, *format, ctx),
     };
     match result {
         Ok(code) => code,

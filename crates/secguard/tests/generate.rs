@@ -349,3 +349,37 @@ fn c_code_is_generated_and_fixed() {
         .expect_code(0);
     assert_eq!(dir.read("old.c"), FIXED_C);
 }
+
+#[test]
+fn without_a_server_or_a_model_generate_fails_at_once_saying_how_to_get_one() {
+    let dir = Dir::new();
+    let out = dir
+        .cmd()
+        .args(["generate", "add two numbers"])
+        .run()
+        .expect_code(2);
+    assert!(
+        out.stderr.contains("no model is configured"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("OPENAI_BASE_URL"), "{}", out.stderr);
+}
+
+#[test]
+fn models_lists_the_configured_server_and_says_how_to_get_a_model() {
+    let dir = Dir::new();
+    let none = dir.cmd().args(["models"]).run().expect_code(0);
+    assert!(
+        none.stdout.contains("no model is configured"),
+        "{}",
+        none.stdout
+    );
+    let server = ScriptedServer::with_handler(handler);
+    let listed = with_server(&dir, &server, &["models", "--format", "json"])
+        .run()
+        .expect_code(0)
+        .json();
+    assert_eq!(listed[0]["kind"], "server", "{listed:#}");
+    assert_eq!(listed[0]["usable"], true, "{listed:#}");
+}

@@ -87,6 +87,12 @@ impl Dir {
             "SECGUARD_DB",
             "SECGUARD_PROJECT",
             "SECGUARD_REVIEWER",
+            "OPENAI_BASE_URL",
+            "OPENAI_API_KEY",
+            "SECGUARD_MODEL",
+            "SECGUARD_EMBEDDING_MODEL",
+            "SECGUARD_LOCAL_MODEL",
+            "SECGUARD_MODELS_DIR",
             "NO_COLOR",
             "TERM",
         ] {
