@@ -14,9 +14,9 @@
 
 use crate::KbError;
 use crate::content::{CweEntry, Guideline, KnowledgeBase};
+use secguard_core::Language;
 use secguard_core::memory::{Implication, Memory};
 use secguard_core::retrieval::{ContextItem, RetrievalProvider, RetrievalQuery, SourceKind};
-use secguard_core::{Cwe, Language};
 use secguard_llm::LlmClient;
 use secguard_store::Store;
 use secguard_store::search::{IndexDoc, SearchIndex, SearchQuery};
@@ -269,7 +269,6 @@ pub struct Retriever {
     kb: &'static KnowledgeBase,
     index: SearchIndex,
     memories: Vec<Memory>,
-    project: Option<String>,
     settings: RetrievalSettings,
     dense: Option<Dense>,
     catalogue: Option<Arc<dyn Store>>,
@@ -361,7 +360,7 @@ impl Retriever {
             kb,
             index,
             memories: usable,
-            project: project.map(str::to_string),
+
             settings,
             dense: None,
             catalogue: None,
@@ -729,16 +728,4 @@ impl RetrievalProvider for Retriever {
             Err(_) => Vec::new(),
         }
     }
-}
-
-impl Retriever {
-    /// The project whose memories are in use.
-    pub fn project(&self) -> Option<&str> {
-        self.project.as_deref()
-    }
-}
-
-/// The CWE ids of a set of CWEs.
-pub fn cwe_ids(cwes: &[Cwe]) -> Vec<u32> {
-    cwes.iter().map(|c| c.0).collect()
 }

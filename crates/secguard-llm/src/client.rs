@@ -68,6 +68,16 @@ struct Answer {
 impl LlmClient {
     pub fn new(config: LlmConfig) -> Result<LlmClient, LlmError> {
         config.validate().map_err(LlmError::Config)?;
+        Ok(Self::build(config, None))
+    }
+
+    /// The one place a client is assembled; `local` answers instead of a
+    /// server when given (and never takes `response_format`).
+    fn build(
+        config: LlmConfig,
+        #[cfg(feature = "local")] local: Option<crate::local::LocalModel>,
+        #[cfg(not(feature = "local"))] _local: Option<std::convert::Infallible>,
+    ) -> LlmClient {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
@@ -75,19 +85,23 @@ impl LlmClient {
             .build()
             .new_agent();
         let limiter = Semaphore::new(config.concurrency);
-        Ok(LlmClient {
+        #[cfg(feature = "local")]
+        let no_response_format = local.is_some();
+        #[cfg(not(feature = "local"))]
+        let no_response_format = false;
+        LlmClient {
             shared: Arc::new(Shared {
                 config,
                 agent,
                 limiter,
                 totals: Mutex::new(RunUsage::default()),
-                no_response_format: AtomicBool::new(false),
+                no_response_format: AtomicBool::new(no_response_format),
                 #[cfg(feature = "local")]
-                local: None,
+                local: local.map(Arc::new),
             }),
             cache: None,
             meter: None,
-        })
+        }
     }
 
     /// A client whose answers come from a local GGUF model, not a server.
@@ -103,20 +117,7 @@ impl LlmClient {
         config.base_url = format!("http://local.invalid/{}", model.name());
         config.api_key = None;
         config.validate().map_err(LlmError::Config)?;
-        let agent = ureq::Agent::config_builder().build().new_agent();
-        let limiter = Semaphore::new(config.concurrency);
-        Ok(LlmClient {
-            shared: Arc::new(Shared {
-                config,
-                agent,
-                limiter,
-                totals: Mutex::new(RunUsage::default()),
-                no_response_format: AtomicBool::new(true),
-                local: Some(Arc::new(model)),
-            }),
-            cache: None,
-            meter: None,
-        })
+        Ok(Self::build(config, Some(model)))
     }
 
     /// Whether a local model answers (rather than a server).

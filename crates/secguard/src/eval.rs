@@ -274,7 +274,6 @@ struct Runner<'a> {
     clients: HashMap<String, LlmClient>,
     retrieval: Arc<dyn RetrievalProvider>,
     temperature: f32,
-    _ctx: std::marker::PhantomData<&'a ()>,
 }
 
 impl Runner<'_> {
@@ -688,7 +687,6 @@ fn cmd_generate(cli: &Cli, args: &EvalGenerateArgs, ctx: &mut Context<'_>) -> an
         clients,
         retrieval,
         temperature: args.temperature,
-        _ctx: std::marker::PhantomData,
     };
     let bar = progress_bar(ctx, total as u64, done.len() as u64);
     let next = AtomicUsize::new(0);
