@@ -39,6 +39,10 @@ struct QueryRow {
 /// The query set as written in this repository.
 pub const BUILTIN_QUERIES: &str = include_str!("../eval/retrieval-queries.toml");
 
+/// Queries no setting or guideline was chosen by: how retrieval does on
+/// tasks it was not tuned on.
+pub const HELDOUT_QUERIES: &str = include_str!("../eval/retrieval-queries-heldout.toml");
+
 fn bad(what: &str, message: impl Into<String>) -> KbError {
     KbError::Content {
         file: what.to_string(),

@@ -7,7 +7,7 @@ use secguard_core::memory::{Implication, Memory, MemoryScope, MemoryStatus};
 use secguard_core::retrieval::{RetrievalProvider, RetrievalQuery, SourceKind};
 use secguard_core::{Cwe, Language};
 use secguard_kb::KnowledgeBase;
-use secguard_kb::queries::{BUILTIN_QUERIES, load_queries, measure};
+use secguard_kb::queries::{BUILTIN_QUERIES, HELDOUT_QUERIES, load_queries, measure};
 use secguard_kb::retrieval::{RetrievalSettings, Retriever};
 use secguard_llm::scripted::{Reply, Request, ScriptedServer};
 use secguard_llm::{LlmClient, LlmConfig};
@@ -45,11 +45,9 @@ fn retriever(memories: &[Memory]) -> Retriever {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Recall@5 of a guideline naming the task's CWE, over the labelled query
-/// set. The target is 0.9; measured 0.897 (200 of 223, docs/benchmarks.md),
-/// so this guards the measured level against regressions.
-#[test]
-fn recall_at_5_on_the_labelled_query_set_does_not_regress() {
+/// Hits (of a guideline naming the task's CWE in the top 5) over a query
+/// set read against ../shared/data; `None` outside CI when the data is absent.
+fn hits_at_5(spec: &str) -> Option<(usize, usize, Vec<String>)> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     if !data.join("llmseceval").exists() {
         assert!(
@@ -57,20 +55,42 @@ fn recall_at_5_on_the_labelled_query_set_does_not_regress() {
             "../shared/data is missing under CI"
         );
         eprintln!("skipping: {} not found", data.display());
-        return;
+        return None;
     }
-    let queries = load_queries(BUILTIN_QUERIES, &data).unwrap_or_else(|e| panic!("{e}"));
-    assert!(queries.len() >= 60, "{}", queries.len());
+    let queries = load_queries(spec, &data).unwrap_or_else(|e| panic!("{e}"));
     let quality =
         measure(&retriever(&[]), &queries, 5, &|_, _| false).unwrap_or_else(|e| panic!("{e}"));
+    let misses = quality
+        .misses
+        .iter()
+        .map(|(d, id, cwe, _)| format!("{d} {id} CWE-{cwe}"))
+        .collect();
+    Some((quality.hits, quality.total, misses))
+}
+
+/// Recall@5 over the labelled query set meets the 0.9 target (measured
+/// 0.901, 201 of 223, docs/benchmarks.md).
+#[test]
+fn recall_at_5_on_the_labelled_query_set_meets_the_target() {
+    let Some((hits, total, misses)) = hits_at_5(BUILTIN_QUERIES) else {
+        return;
+    };
+    assert!(total >= 60, "{total}");
     assert!(
-        quality.hits >= 200,
-        "recall@5 {:.3} ({} of {}); misses: {:?}",
-        quality.recall(),
-        quality.hits,
-        quality.total,
-        quality.misses
+        hits as f64 / total as f64 >= 0.9,
+        "recall@5 {hits} of {total}; misses: {misses:?}"
     );
+}
+
+/// The held-out set (measured 0.702, 40 of 57): guards the level that
+/// carries over to unseen tasks against regressions.
+#[test]
+fn recall_at_5_on_the_held_out_query_set_does_not_regress() {
+    let Some((hits, total, misses)) = hits_at_5(HELDOUT_QUERIES) else {
+        return;
+    };
+    assert_eq!(total, 57);
+    assert!(hits >= 40, "recall@5 {hits} of {total}; misses: {misses:?}");
 }
 
 #[test]

@@ -731,10 +731,34 @@ fn prepare(conn: &mut Connection) -> Res<()> {
     // SQLITE_NOTADB, before the journal mode is touched.
     let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
     check_ours(conn, objects)?;
-    // journal_mode answers with a row, so it is queried, not executed.
-    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    enable_wal(conn)?;
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
     migrate(conn)
+}
+
+/// Switch the file to write-ahead logging. Switching takes an exclusive
+/// lock and SQLite answers SQLITE_BUSY at once, without its busy handler,
+/// when another connection is opening the same new file; so wait and try
+/// again here, within the same busy timeout.
+fn enable_wal(conn: &Connection) -> Res<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        // journal_mode answers with a row, so it is queried, not executed.
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn check_ours(conn: &Connection, objects: i64) -> Res<()> {

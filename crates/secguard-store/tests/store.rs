@@ -807,24 +807,28 @@ fn the_cache_upserts() {
     assert_eq!(ok(store.cache_get("k")).as_deref(), Some("two"));
 }
 
+/// Opening a new file switches it to WAL, for which SQLite does not wait on
+/// its own; several rounds make the race likely to show.
 #[test]
 fn processes_racing_to_create_one_file_agree() {
     let dir = tempdir();
-    let path = dir.path().join("fresh.db");
-    std::thread::scope(|s| {
-        for i in 0..4 {
-            let path = &path;
-            s.spawn(move || {
-                let store = open(path);
-                ok(store.cache_put(&format!("k{i}"), "v"));
-            });
+    for round in 0..10 {
+        let path = dir.path().join(format!("fresh-{round}.db"));
+        std::thread::scope(|s| {
+            for i in 0..6 {
+                let path = &path;
+                s.spawn(move || {
+                    let store = open(path);
+                    ok(store.cache_put(&format!("k{i}"), "v"));
+                });
+            }
+        });
+        let store = ok(SqliteStore::open_existing(&path));
+        for i in 0..6 {
+            assert_eq!(ok(store.cache_get(&format!("k{i}"))).as_deref(), Some("v"));
         }
-    });
-    let store = ok(SqliteStore::open_existing(&path));
-    for i in 0..4 {
-        assert_eq!(ok(store.cache_get(&format!("k{i}"))).as_deref(), Some("v"));
+        assert_eq!(count(&path, "secguard_meta"), 1);
     }
-    assert_eq!(count(&path, "secguard_meta"), 1);
 }
 
 /// Waits out the 10 s busy timeout once, to check the message.
