@@ -7,7 +7,7 @@
 use crate::cli::{
     Cli, EvalAgreementArgs, EvalCommand, EvalGenerateArgs, EvalScoreArgs, ListFormat,
 };
-use crate::{Context, EXIT_CLEAN, write_stdout};
+use crate::{Context, EXIT_CLEAN, write_json, write_stdout};
 use anyhow::{Context as _, anyhow, bail};
 use secguard_agents::agents::{PromptAgent, SecurityAgent};
 use secguard_agents::prompt::PromptStyle;
@@ -1068,9 +1068,7 @@ fn cmd_agreement(cli: &Cli, args: &EvalAgreementArgs, ctx: &mut Context<'_>) -> 
     }
     match args.format {
         ListFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&results).context("cannot serialize")?;
-            text.push('\n');
-            write_stdout(ctx, &text)?;
+            write_json(ctx, &results)?;
         }
         ListFormat::Text => write_stdout(ctx, &render_markdown(&report))?,
     }
@@ -1323,9 +1321,7 @@ fn cmd_score(cli: &Cli, args: &EvalScoreArgs, ctx: &mut Context<'_>) -> anyhow::
     }
     match args.format {
         ListFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&cards).context("cannot serialize")?;
-            text.push('\n');
-            write_stdout(ctx, &text)?;
+            write_json(ctx, &cards)?;
         }
         ListFormat::Text => write_stdout(ctx, &table)?,
     }

@@ -4,7 +4,7 @@
 
 use crate::cli::{Cli, FeedbackCommand, LabelArgs, ListFormat, ReviewArgs, ReviewCommand};
 use crate::config::Config;
-use crate::{Context, EXIT_CLEAN, write_stdout};
+use crate::{Context, EXIT_CLEAN, write_json, write_stdout};
 use anyhow::{Context as _, anyhow, bail};
 use secguard_core::memory::{Applied, Memory, ScopeChoice, apply_memories};
 use secguard_core::review::{Decision, ReviewTarget, Role, format_timestamp};
@@ -225,12 +225,6 @@ fn reviewer_name(flag: Option<&str>, ctx: &Context<'_>) -> anyhow::Result<String
         .ok_or_else(|| anyhow!("who is reviewing? pass --reviewer NAME or set SECGUARD_REVIEWER"))
 }
 
-fn print_json<T: serde::Serialize>(ctx: &mut Context<'_>, value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value).context("cannot serialize")?;
-    text.push('\n');
-    write_stdout(ctx, &text)
-}
-
 pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let config = crate::load_config(cli, &cwd)?;
@@ -253,7 +247,7 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
                 limit: 1,
             })?;
             match format {
-                ListFormat::Json => print_json(ctx, &queue.first())?,
+                ListFormat::Json => write_json(ctx, &queue.first())?,
                 ListFormat::Text => {
                     let text = match queue.first() {
                         Some(item) => render_item(&store, &settings.project, item)?,
@@ -349,7 +343,7 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             })?;
             let report = secguard_core::agreement::agreement(&reviews);
             match format {
-                ListFormat::Json => print_json(ctx, &report)?,
+                ListFormat::Json => write_json(ctx, &report)?,
                 ListFormat::Text => write_stdout(ctx, &render_agreement(&report))?,
             }
             Ok(EXIT_CLEAN)
@@ -577,7 +571,7 @@ pub fn cmd_feedback(
                 None => Vec::new(),
             };
             match format {
-                ListFormat::Json => print_json(ctx, &memories)?,
+                ListFormat::Json => write_json(ctx, &memories)?,
                 ListFormat::Text => {
                     let mut text = String::new();
                     if memories.is_empty() {
@@ -669,7 +663,7 @@ pub fn cmd_feedback(
                 None => Vec::new(),
             };
             match format {
-                ListFormat::Json => print_json(ctx, &entries)?,
+                ListFormat::Json => write_json(ctx, &entries)?,
                 ListFormat::Text => {
                     let mut text = String::new();
                     for e in &entries {

@@ -3,7 +3,7 @@
 //! run did and cost.
 
 use crate::cli::{Cli, FixArgs, GenerateArgs, ListFormat, LoopArgs, TriageArgs};
-use crate::{Context, EXIT_CLEAN, EXIT_FINDINGS, write_stdout};
+use crate::{Context, EXIT_CLEAN, EXIT_FINDINGS, write_json, write_stdout};
 use anyhow::{Context as _, anyhow};
 use secguard_agents::agents::{PromptAgent, SecurityAgent, open_findings};
 use secguard_agents::rci::{RciConfig, RciEvent, Trajectory, rci_observed};
@@ -455,9 +455,7 @@ pub fn cmd_triage(cli: &Cli, args: &TriageArgs, ctx: &mut Context<'_>) -> anyhow
     }
     match args.format {
         ListFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&out).context("cannot serialize")?;
-            text.push('\n');
-            write_stdout(ctx, &text)?;
+            write_json(ctx, &out)?;
         }
         ListFormat::Text => {
             let mut text = String::new();

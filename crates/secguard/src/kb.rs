@@ -3,7 +3,7 @@
 //! critique in guidelines and reviewers' memories.
 
 use crate::cli::{Cli, KbCommand, ListFormat};
-use crate::{Context, EXIT_CLEAN, write_stdout};
+use crate::{Context, EXIT_CLEAN, write_json, write_stdout};
 use anyhow::{Context as _, anyhow};
 use secguard_core::Language;
 use secguard_kb::KnowledgeBase;
@@ -66,12 +66,6 @@ fn cwe_id(text: &str) -> Option<u32> {
     crate::cli::parse_cwe(text).ok()
 }
 
-fn json_out(ctx: &mut Context<'_>, value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value).context("cannot serialize")?;
-    text.push('\n');
-    write_stdout(ctx, &text)
-}
-
 fn languages(ls: &[Language]) -> String {
     ls.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
 }
@@ -113,7 +107,7 @@ pub fn cmd_kb(cli: &Cli, command: &KbCommand, ctx: &mut Context<'_>) -> anyhow::
                                 "trust": m.trust, "score": score})
                         }).collect::<Vec<_>>(),
                     });
-                    json_out(ctx, &value)?;
+                    write_json(ctx, &value)?;
                 }
                 ListFormat::Text => {
                     let mut out = String::new();
@@ -164,7 +158,7 @@ pub fn cmd_kb(cli: &Cli, command: &KbCommand, ctx: &mut Context<'_>) -> anyhow::
                 }
                 let guidelines: Vec<_> = kb.guidelines_for(n).collect();
                 match format {
-                    ListFormat::Json => json_out(
+                    ListFormat::Json => write_json(
                         ctx,
                         &serde_json::json!({
                             "entry": entry,
@@ -217,7 +211,7 @@ pub fn cmd_kb(cli: &Cli, command: &KbCommand, ctx: &mut Context<'_>) -> anyhow::
                     anyhow!("{id}: no CWE entry or guideline with this id (try `secguard kb list`)")
                 })?;
                 match format {
-                    ListFormat::Json => json_out(ctx, g)?,
+                    ListFormat::Json => write_json(ctx, g)?,
                     ListFormat::Text => {
                         let cwes: Vec<String> = g.cwes.iter().map(|c| format!("CWE-{c}")).collect();
                         write_stdout(
@@ -237,8 +231,8 @@ pub fn cmd_kb(cli: &Cli, command: &KbCommand, ctx: &mut Context<'_>) -> anyhow::
             }
         }
         KbCommand::List { guidelines, format } => match (format, guidelines) {
-            (ListFormat::Json, true) => json_out(ctx, &kb.guidelines)?,
-            (ListFormat::Json, false) => json_out(ctx, &kb.cwes)?,
+            (ListFormat::Json, true) => write_json(ctx, &kb.guidelines)?,
+            (ListFormat::Json, false) => write_json(ctx, &kb.cwes)?,
             (ListFormat::Text, true) => {
                 let mut out = String::new();
                 for g in &kb.guidelines {

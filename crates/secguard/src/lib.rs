@@ -338,6 +338,16 @@ pub fn emit_report(
     Ok(code)
 }
 
+/// `value` as pretty JSON on standard output, one trailing newline.
+pub(crate) fn write_json(
+    ctx: &mut Context<'_>,
+    value: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).context("cannot serialize")?;
+    text.push('\n');
+    write_stdout(ctx, &text)
+}
+
 pub(crate) fn write_stdout(ctx: &mut Context<'_>, text: &str) -> anyhow::Result<()> {
     match ctx
         .stdout

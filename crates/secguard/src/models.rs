@@ -10,7 +10,7 @@
 //! one.
 
 use crate::cli::{Cli, ListFormat};
-use crate::{Context, EXIT_CLEAN, write_stdout};
+use crate::{Context, EXIT_CLEAN, write_json, write_stdout};
 use anyhow::{Context as _, anyhow, bail};
 use secguard_llm::{LlmClient, LlmConfig};
 use std::path::{Path, PathBuf};
@@ -181,9 +181,7 @@ pub fn cmd_models(_cli: &Cli, format: ListFormat, ctx: &mut Context<'_>) -> anyh
     }
     match format {
         ListFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&rows).context("cannot serialize")?;
-            text.push('\n');
-            write_stdout(ctx, &text)?;
+            write_json(ctx, &rows)?;
         }
         ListFormat::Text => {
             let mut text = String::new();
