@@ -133,7 +133,11 @@ pub fn triage_prompt(finding: &Finding, excerpt: &str, memories: &[&Memory]) -> 
     vec![Message::system(system), Message::user(user)]
 }
 
-/// Ask the model about one finding.
+/// Ask the model about one finding. A reply that stays unusable after the
+/// re-ask is not a reason to stop triaging the other findings: it becomes
+/// an `Uncertain` verdict whose rationale says the model gave no usable
+/// answer (and why), so the reviewer sees it. Errors reaching the server
+/// (transport, HTTP status, configuration) are still errors.
 pub fn triage(
     client: &LlmClient,
     finding: &Finding,
@@ -143,14 +147,19 @@ pub fn triage(
     let messages = triage_prompt(finding, excerpt, memories);
     let request =
         ChatRequest::new(to_llm_messages(&messages)).with_schema("triage", triage_schema());
-    let (value, _) = client.chat_json(&request, &|v| parse_triage(v).map(|_| ()))?;
-    parse_triage(&value).map_err(|e| {
-        AgentError::Llm(secguard_llm::LlmError::BadReply {
-            first: e.clone(),
-            second: e,
-        })
-    })
+    let unusable = |why: String| Triage {
+        verdict: TriageVerdict::Uncertain,
+        rationale: format!("{UNUSABLE_REPLY}: {why}"),
+    };
+    match client.chat_json(&request, &|v| parse_triage(v).map(|_| ())) {
+        Ok((value, _)) => Ok(parse_triage(&value).unwrap_or_else(unusable)),
+        Err(secguard_llm::LlmError::BadReply { second, .. }) => Ok(unusable(second)),
+        Err(e) => Err(AgentError::Llm(e)),
+    }
 }
+
+/// How the rationale of a verdict the model never really gave begins.
+pub const UNUSABLE_REPLY: &str = "no usable answer from the model, judge this finding yourself";
 
 /// The lines around a finding, numbered, for the prompt.
 pub fn excerpt(code: &str, finding: &Finding, context: u32) -> String {

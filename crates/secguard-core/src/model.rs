@@ -214,6 +214,7 @@ impl fmt::Display for Confidence {
 /// (Unicode scalar values), as SARIF's default `columnKind` does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
+    #[serde(with = "crate::display::serde_path")]
     pub path: PathBuf,
     pub start_line: u32,
     pub start_column: u32,
@@ -223,7 +224,7 @@ pub struct Location {
 
 impl Location {
     pub fn path_string(&self) -> String {
-        self.path.to_string_lossy().replace('\\', "/")
+        crate::display::path_portable(&self.path)
     }
 }
 
@@ -337,6 +338,7 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sample {
     pub id: String,
+    #[serde(with = "crate::display::serde_path")]
     pub path: PathBuf,
     pub language: Language,
     pub code: String,
@@ -352,6 +354,7 @@ pub enum VerdictKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
+    #[serde(with = "crate::display::serde_path")]
     pub path: PathBuf,
     pub verdict: VerdictKind,
     pub cwes: Vec<Cwe>,

@@ -11,6 +11,7 @@ pub const REPORT_SCHEMA_VERSION: &str = "1";
 /// Something the user should know about a file that is not a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
+    #[serde(with = "crate::display::serde_path")]
     pub path: PathBuf,
     pub kind: NoteKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,6 +30,10 @@ pub enum NoteKind {
     TooLarge,
     /// The file was not valid UTF-8 and was decoded lossily.
     LossyUtf8,
+    /// The file's name is not valid UTF-8: reports spell it with U+FFFD,
+    /// the note's message gives it exactly (`\xff` escapes) and SARIF's
+    /// percent-encoded URI carries its bytes.
+    LossyPath,
     /// An inline suppression matched no finding.
     UnusedSuppression,
     /// An inline suppression was malformed (no rule id, unknown rule).

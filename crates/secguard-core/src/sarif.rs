@@ -10,6 +10,7 @@
 //! are only mined for extra facts (property bags, taxa) are read leniently,
 //! because every tool fills them differently.
 
+use crate::display;
 use crate::model::{
     Confidence, Cwe, Finding, Fingerprint, Location, RuleMeta, Severity, Suppression,
     SuppressionKind, TraceStep,
@@ -265,12 +266,14 @@ fn rule_json(rule: &RuleMeta) -> Value {
     Value::Object(obj)
 }
 
-/// Percent-encode a path for use as a URI reference. Unreserved characters,
-/// `/` and most sub-delimiters stay readable; `:` is encoded because in a
-/// relative reference's first segment it would read as a scheme.
-fn encode_uri_path(path: &str) -> String {
+/// Percent-encode a path's bytes for use as a URI reference. Unreserved
+/// characters, `/` and most sub-delimiters stay readable; `:` is encoded
+/// because in a relative reference's first segment it would read as a
+/// scheme. Bytes that are not UTF-8 are encoded as they are, so the URI
+/// names the file exactly.
+fn encode_uri_path(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
+    for &byte in path {
         let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte);
         if keep {
             out.push(byte as char);
@@ -296,12 +299,20 @@ fn drive_prefix(path: &str) -> Option<(&str, &str)> {
 fn artifact_location_json(location: &Location) -> Value {
     let path = location.path_string();
     if let Some((drive, rest)) = drive_prefix(&path) {
-        return json!({ "uri": format!("file:///{drive}{}", encode_uri_path(rest)) });
+        return json!({ "uri": format!("file:///{drive}{}", encode_uri_path(rest.as_bytes())) });
     }
+    // The OS's bytes, not the lossy text: a name that is not UTF-8 keeps
+    // its identity in the URI. Windows paths took the branch above or are
+    // relative and already use `/`.
+    let bytes = if cfg!(windows) {
+        std::borrow::Cow::Owned(path.clone().into_bytes())
+    } else {
+        display::path_bytes(&location.path)
+    };
     if path.starts_with('/') {
-        return json!({ "uri": format!("file://{}", encode_uri_path(&path)) });
+        return json!({ "uri": format!("file://{}", encode_uri_path(&bytes)) });
     }
-    json!({ "uri": encode_uri_path(&path), "uriBaseId": SRCROOT })
+    json!({ "uri": encode_uri_path(&bytes), "uriBaseId": SRCROOT })
 }
 
 fn physical_location_json(location: &Location, snippet: &str) -> Value {
@@ -405,6 +416,7 @@ fn note_level(kind: NoteKind) -> &'static str {
         NoteKind::AnalyzerFailed => "error",
         NoteKind::BinarySkipped
         | NoteKind::LossyUtf8
+        | NoteKind::LossyPath
         | NoteKind::UnusedSuppression
         | NoteKind::MemoryNotApplied => "note",
     }
@@ -876,7 +888,7 @@ fn result_message(result: &Obj<'_>, rule: Option<&RuleInfo>) -> Result<String> {
     })
 }
 
-fn percent_decode(text: &str) -> String {
+fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -892,7 +904,7 @@ fn percent_decode(text: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// A file path from an artifact URI: `file://` URIs become absolute paths,
@@ -911,7 +923,7 @@ fn path_from_uri(uri: &str) -> PathBuf {
         }
         None => uri.strip_prefix("file:").unwrap_or(uri),
     };
-    PathBuf::from(percent_decode(raw))
+    display::path_from_bytes(percent_decode(raw))
 }
 
 struct ParsedLocation {
@@ -1410,6 +1422,36 @@ mod tests {
             let uri = art["uri"].as_str().unwrap_or_default();
             assert_eq!(path_from_uri(uri), PathBuf::from(path), "{uri}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn uris_carry_names_that_are_not_utf8_exactly() {
+        for raw in [
+            &b"bad\xff.py"[..],
+            b"/abs/\xfe\xff/x.c",
+            b"back\\slash\n.py",
+        ] {
+            let loc = Location {
+                path: display::path_from_bytes(raw.to_vec()),
+                start_line: 1,
+                start_column: 1,
+                end_line: 1,
+                end_column: 1,
+            };
+            let art = artifact_location_json(&loc);
+            let uri = art["uri"].as_str().unwrap_or_default();
+            assert!(uri.is_ascii(), "{uri}");
+            assert_eq!(path_from_uri(uri), loc.path, "{uri}");
+        }
+        let loc = Location {
+            path: display::path_from_bytes(b"bad\xff.py".to_vec()),
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 1,
+        };
+        assert_eq!(artifact_location_json(&loc)["uri"], "bad%FF.py");
     }
 
     #[test]

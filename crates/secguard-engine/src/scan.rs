@@ -30,6 +30,7 @@
 use crate::Engine;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
+use secguard_core::display;
 use secguard_core::{
     Finding, Language, Note, NoteKind, REPORT_SCHEMA_VERSION, ScanReport, ScanStats, ToolInfo,
     Verdict,
@@ -619,6 +620,18 @@ fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) ->
 fn scan_file(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOutcome {
     let path = item.path.as_path();
     let mut out = FileOutcome::default();
+    if !display::path_is_utf8(path) {
+        // JSON and text show the name lossily; this note keeps it exactly.
+        out.notes.push(note(
+            path,
+            NoteKind::LossyPath,
+            None,
+            format!(
+                "file name is not valid UTF-8; shown with U+FFFD elsewhere, exactly: {}",
+                display::path_display(path)
+            ),
+        ));
+    }
     let bytes = match read_limited(path, options.max_file_size) {
         ReadResult::Bytes(bytes) => bytes,
         ReadResult::TooLarge(len) => {

@@ -1,7 +1,7 @@
 //! The OpenAI-compatible client: the only code that knows the wire format.
 
 use crate::backoff::{backoff, parse_retry_after};
-use crate::config::LlmConfig;
+use crate::config::{LlmConfig, redact_url, url_secrets};
 use crate::error::LlmError;
 use crate::extract::extract_json;
 use crate::types::{CallUsage, ChatRequest, ChatResponse, JsonSchema, Message, RunUsage};
@@ -545,12 +545,12 @@ impl LlmClient {
             self.account(|t| t.http_requests += 1);
             let (retryable, retry_after, error) = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
-                    return Ok((url, answer.body));
+                    return Ok((redact_url(&url), answer.body));
                 }
                 Ok(answer) => {
                     let retryable = matches!(answer.status, 408 | 429) || answer.status >= 500;
                     let error = LlmError::Status {
-                        url: url.clone(),
+                        url: redact_url(&url),
                         status: answer.status,
                         message: self.scrub(&server_message(&answer.body)),
                         attempts,
@@ -566,7 +566,7 @@ impl LlmClient {
                             | ureq::Error::BodyStalled
                     );
                     let error = LlmError::Transport {
-                        url: url.clone(),
+                        url: redact_url(&url),
                         message: self.scrub(&e.to_string()),
                         attempts,
                     };
@@ -632,11 +632,20 @@ impl LlmClient {
     }
 
     /// `text` with the API key blanked out, in case a server echoes it.
+    /// Server and transport messages may quote the key or the URL (with
+    /// its password): neither may reach an error.
     fn scrub(&self, text: &str) -> String {
-        match &self.shared.config.api_key {
-            Some(key) if !key.expose().is_empty() => text.replace(key.expose(), "***"),
-            _ => text.to_string(),
+        let base = self.shared.config.base();
+        let mut text = text.replace(base, &redact_url(base));
+        for secret in url_secrets(base) {
+            text = text.replace(&secret, "***");
         }
+        if let Some(key) = &self.shared.config.api_key
+            && !key.expose().is_empty()
+        {
+            text = text.replace(key.expose(), "***");
+        }
+        text
     }
 }
 

@@ -36,6 +36,95 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Query parameters whose values are credentials by convention.
+const SECRET_QUERY_NAMES: [&str; 10] = [
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "token",
+    "access_token",
+    "auth",
+    "secret",
+    "password",
+    "sig",
+];
+
+/// `url` as it may be shown: a password in the user-info part
+/// (`https://user:pw@host/v1`) and the values of credential-like query
+/// parameters (`?api_key=...`) become `***`. Everything else stays, so
+/// the message still says which server failed.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (user_info, host) = authority.split_at(at);
+            match user_info.split_once(':') {
+                Some((user, _password)) => format!("{user}:***{host}"),
+                None => format!("***{host}"),
+            }
+        }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let (query, fragment) = match query.split_once('#') {
+                Some((q, f)) => (q, Some(f)),
+                None => (query, None),
+            };
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _))
+                        if SECRET_QUERY_NAMES.contains(&name.to_ascii_lowercase().as_str()) =>
+                    {
+                        format!("{name}=***")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            let mut tail = format!("{path}?{}", pairs.join("&"));
+            if let Some(fragment) = fragment {
+                tail.push('#');
+                tail.push_str(fragment);
+            }
+            tail
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// The credentials a URL carries (the user-info password, or the whole
+/// user-info when it has no `:`, and credential-like query values), so
+/// messages that quote them in another spelling can be scrubbed too.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if let Some((user_info, _)) = authority.rsplit_once('@') {
+        let secret = user_info.split_once(':').map_or(user_info, |(_, pw)| pw);
+        secrets.push(secret.to_string());
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        let query = query.split_once('#').map_or(query, |(q, _)| q);
+        for pair in query.split('&') {
+            if let Some((name, value)) = pair.split_once('=')
+                && SECRET_QUERY_NAMES.contains(&name.to_ascii_lowercase().as_str())
+            {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
 /// How to reach an OpenAI-compatible server and what to ask it for.
 ///
 /// Any server that speaks the OpenAI wire format works; point `base_url`
@@ -44,7 +133,9 @@ impl fmt::Display for Secret {
 /// - Ollama: `http://127.0.0.1:11434/v1`
 /// - vLLM: `http://HOST:8000/v1`
 /// - llama.cpp server: `http://127.0.0.1:8080/v1`
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows the base URL through [`redact_url`].
+#[derive(Clone, PartialEq)]
 pub struct LlmConfig {
     /// Up to and including the version segment, e.g. `.../v1`; no trailing slash needed.
     pub base_url: String,
@@ -67,6 +158,25 @@ pub struct LlmConfig {
     /// Prices in the server's currency per 1000 tokens, for cost accounting.
     pub price_per_1k_input: Option<f64>,
     pub price_per_1k_output: Option<f64>,
+}
+
+impl fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("base_url", &redact_url(&self.base_url))
+            .field("api_key", &self.api_key)
+            .field("model", &self.model)
+            .field("embedding_model", &self.embedding_model)
+            .field("temperature", &self.temperature)
+            .field("seed", &self.seed)
+            .field("max_tokens", &self.max_tokens)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("concurrency", &self.concurrency)
+            .field("price_per_1k_input", &self.price_per_1k_input)
+            .field("price_per_1k_output", &self.price_per_1k_output)
+            .finish()
+    }
 }
 
 impl Default for LlmConfig {
@@ -121,7 +231,8 @@ impl LlmConfig {
         let base = self.base();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(format!(
-                "base URL {base:?} must start with http:// or https://"
+                "base URL {:?} must start with http:// or https://",
+                redact_url(base)
             ));
         }
         if self.model.trim().is_empty() {

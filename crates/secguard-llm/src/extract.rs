@@ -300,6 +300,9 @@ fn balanced(text: &str, start: usize) -> &str {
 /// and a truncated end (open strings and brackets are closed, a dangling
 /// key or comma dropped). Returns the text and the fixes applied.
 pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
+    // The depth serde_json accepts (its recursion limit).
+    const MAX_REPAIR_DEPTH: usize = 128;
+    const MAX_REPAIR_CUTS: usize = 64;
     let mut fixes: Vec<&'static str> = Vec::new();
     let chars: Vec<char> = input.chars().collect();
     let mut out = String::with_capacity(input.len() + 16);
@@ -357,6 +360,11 @@ pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
                 continue;
             }
             '{' | '[' => {
+                if stack.len() >= MAX_REPAIR_DEPTH {
+                    // serde_json refuses such nesting whatever is repaired;
+                    // going on would only copy the stack at every cut.
+                    return (input.to_string(), Vec::new());
+                }
                 stack.push(if c == '{' { '}' } else { ']' });
                 out.push(c);
                 cuts.push((out.len(), stack.clone()));
@@ -407,7 +415,9 @@ pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
         if serde_json::from_str::<Value>(&close(&out, &stack)).is_err() {
             // The end is a dangling key, colon or half a value: cut it off.
             let mut fixed = None;
-            for (at, open) in cuts.iter().rev() {
+            // Each try parses the whole text: the last few cuts are the
+            // ones a truncation leaves dangling.
+            for (at, open) in cuts.iter().rev().take(MAX_REPAIR_CUTS) {
                 let candidate = close(&out[..*at], open);
                 if serde_json::from_str::<Value>(&candidate).is_ok() {
                     fixed = Some(candidate);
@@ -687,6 +697,23 @@ mod tests {
                 "{label}: fixes were {fixes:?}"
             );
         }
+    }
+
+    /// A reply of 32,000 nested brackets once cost gigabytes: every `[`
+    /// copied the whole open-bracket stack (found by scripts/fuzz).
+    #[test]
+    fn deep_nesting_is_refused_cheaply() {
+        let deep = format!("```c\n{}\n{}\n```", "[".repeat(32_000), "]".repeat(32_000));
+        assert!(extract_json(&deep).is_err());
+        let truncated = format!("{{\"a\": {}", "[1, ".repeat(20_000));
+        assert!(extract_json(&truncated).is_err());
+        let (_, fixes) = repair_json(&"{".repeat(10_000));
+        assert!(fixes.is_empty());
+        // Nesting JSON parsers accept is still repaired.
+        assert_eq!(
+            extract_json("{\"a\": [[1, 2], [3,"),
+            Ok(serde_json::json!({"a": [[1, 2], [3]]}))
+        );
     }
 
     #[test]

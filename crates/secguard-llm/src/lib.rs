@@ -28,7 +28,7 @@ mod types;
 
 pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, RETRY_AFTER_CAP};
 pub use client::LlmClient;
-pub use config::{DEFAULT_BASE_URL, DEFAULT_MODEL, LlmConfig, Secret};
+pub use config::{DEFAULT_BASE_URL, DEFAULT_MODEL, LlmConfig, Secret, redact_url, url_secrets};
 pub use error::LlmError;
 pub use extract::{extract_code, extract_json};
 pub use types::{CallUsage, ChatRequest, ChatResponse, JsonSchema, Message, Role, RunUsage};

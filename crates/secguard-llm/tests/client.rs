@@ -489,3 +489,78 @@ fn config_from_env_defaults_and_overrides() {
     assert_eq!(ollama.model, "qwen2.5-coder");
     assert!(LlmClient::new(ollama).is_ok());
 }
+
+/// A password in `OPENAI_BASE_URL` (`https://user:pw@host/v1`) or a key in
+/// its query string is a credential: no error may print it (issue 14).
+#[test]
+fn credentials_in_the_base_url_never_reach_an_error() {
+    // A server that answers with an error quoting the URL it was called at.
+    let server = ScriptedServer::start(vec![Reply::status(
+        400,
+        r#"{"error":{"message":"bad request to http://alice:hunter2@localhost/v1/chat/completions; password hunter2 expired"}}"#,
+    )]);
+    let with_password = server
+        .base_url()
+        .replacen("http://", "http://alice:hunter2@", 1);
+    let c = client(LlmConfig {
+        base_url: with_password.clone(),
+        max_retries: 0,
+        ..config(&server)
+    });
+    let shown = [
+        format!("{:?}", c.chat(&ask("hi")).err()),
+        format!(
+            "{:?}",
+            LlmConfig {
+                base_url: with_password.clone(),
+                ..LlmConfig::default()
+            }
+        ),
+    ];
+    // Nothing listens on port 1: a transport error names the URL too.
+    let refused = client(LlmConfig {
+        base_url: "http://bob:pa55word@127.0.0.1:1/v1".to_string(),
+        max_retries: 0,
+        ..LlmConfig::default()
+    })
+    .chat(&ask("hi"))
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    let bad_scheme = LlmClient::new(LlmConfig {
+        base_url: "ftp://carol:t0ps3cret@example.invalid/v1".to_string(),
+        ..LlmConfig::default()
+    })
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    for text in shown.iter().chain([&refused, &bad_scheme]) {
+        assert!(!text.is_empty());
+        for secret in ["hunter2", "pa55word", "t0ps3cret"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+    assert!(refused.contains("bob:***@127.0.0.1:1"), "{refused}");
+}
+
+#[test]
+fn urls_are_redacted_but_still_name_the_server() {
+    use secguard_llm::{redact_url, url_secrets};
+    assert_eq!(url_secrets("http://u:p@h/v1?api_key=k&m=1"), vec!["p", "k"]);
+    assert_eq!(url_secrets("http://tok@h/v1"), vec!["tok"]);
+    assert!(url_secrets("http://h/p@th").is_empty());
+    for (url, shown) in [
+        ("https://api.openai.com/v1", "https://api.openai.com/v1"),
+        ("http://u:p@h:8080/v1", "http://u:***@h:8080/v1"),
+        ("http://token@h/v1", "http://***@h/v1"),
+        (
+            "http://h/v1?api_key=x&model=m",
+            "http://h/v1?api_key=***&model=m",
+        ),
+        ("http://h/v1?Key=x#frag", "http://h/v1?Key=***#frag"),
+        ("http://h/p@th", "http://h/p@th"),
+        ("not a url", "not a url"),
+    ] {
+        assert_eq!(redact_url(url), shown, "{url}");
+    }
+}

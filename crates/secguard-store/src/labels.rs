@@ -24,6 +24,7 @@ use secguard_core::memory::ScopeChoice;
 use secguard_core::review::{Decision, Review, ReviewTarget, format_timestamp};
 use secguard_core::{Cwe, Severity};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
@@ -214,6 +215,26 @@ pub fn rows_from_reviews(reviews: &[Review], store: &dyn Store) -> StoreResult<V
     Ok(rows)
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (or, for
+/// tab and CR, that some spreadsheets strip before doing so).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written to CSV: one that a spreadsheet would run as a formula
+/// (a reviewer's note `=HYPERLINK(...)`) gets a leading `'`, which
+/// spreadsheets show as text. A cell that already starts with `'` gets one
+/// more, so [`csv_cell_read`] gives back exactly what was written.
+fn csv_cell_written(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// The inverse of [`csv_cell_written`].
+fn csv_cell_read(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
 /// CSV with a header line (written even when there are no rows).
 pub fn write_csv(rows: &[LabelRow], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::WriterBuilder::new()
@@ -221,7 +242,8 @@ pub fn write_csv(rows: &[LabelRow], out: impl Write) -> std::io::Result<()> {
         .from_writer(out);
     w.write_record(LABEL_COLUMNS)?;
     for row in rows {
-        w.write_record(row.cells())?;
+        let cells = row.cells();
+        w.write_record(cells.iter().map(|c| csv_cell_written(c).into_owned()))?;
     }
     w.flush()
 }
@@ -272,7 +294,7 @@ pub fn read_csv(text: &str) -> Result<Vec<LabelRow>, LabelError> {
                 Ok(idx
                     .and_then(|i| positions.get(i).copied().flatten())
                     .and_then(|p| record.get(p))
-                    .map(str::to_string))
+                    .map(|cell| csv_cell_read(cell).to_string()))
             },
             cwe_array: None,
         };
@@ -668,6 +690,27 @@ mod tests {
             "é026-11-30T17:04:05Z",
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text() {
+        for (cell, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("'quoted", "''quoted"),
+            ("plain note", "plain note"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell_written(cell), written, "{cell}");
+            assert_eq!(csv_cell_read(&csv_cell_written(cell)), cell, "{cell}");
         }
     }
 

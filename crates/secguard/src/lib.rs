@@ -249,7 +249,27 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
         quiet: args.quiet,
         fail_on: settings.fail_on,
     };
-    emit_report(&mut report, baseline.as_ref(), engine.rules(), &emit, ctx)
+    let code = emit_report(&mut report, baseline.as_ref(), engine.rules(), &emit, ctx)?;
+    // A file found by walking a folder that cannot be read is a note; one
+    // the user named is an input error (exit 2), reported after everything
+    // else so no other file's result is lost.
+    let named_unreadable: Vec<&secguard_core::Note> = report
+        .notes
+        .iter()
+        .filter(|n| n.kind == secguard_core::NoteKind::Unreadable && args.paths.contains(&n.path))
+        .collect();
+    if named_unreadable.is_empty() {
+        return Ok(code);
+    }
+    for note in named_unreadable {
+        let _ = writeln!(
+            ctx.stderr,
+            "error: {}: {}",
+            secguard_core::display::path_display(&note.path),
+            secguard_core::display::escape_control(&note.message)
+        );
+    }
+    Ok(EXIT_ERROR)
 }
 
 /// The exit code a report leads to.

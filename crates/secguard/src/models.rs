@@ -118,7 +118,7 @@ pub fn cmd_models(_cli: &Cli, format: ListFormat, ctx: &mut Context<'_>) -> anyh
     let mut rows = Vec::new();
     if server_configured(ctx) {
         let config = LlmConfig::from_env(ctx.env);
-        let base = config.base_url.clone();
+        let base = secguard_llm::redact_url(&config.base_url);
         let mut quick = config.clone();
         quick.timeout = std::time::Duration::from_secs(10);
         quick.max_retries = 0;

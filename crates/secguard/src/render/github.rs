@@ -2,7 +2,8 @@
 //! `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=rule-id::message (CWE-89)`.
 //! Critical and high findings are errors, medium ones warnings, low and info
 //! ones notices. Notes become warnings. Values are escaped as the Actions
-//! toolkit does: `%`, CR and LF everywhere, and also `:` and `,` in properties.
+//! toolkit does: `%`, CR and LF everywhere, and also `:` and `,` in properties;
+//! other control characters become visible escapes.
 
 use super::{cwe_list, note_kind_name, plural};
 use secguard_core::{ScanReport, Severity};
@@ -16,11 +17,15 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Escape a command's message.
+/// Escape a command's message. The runner decodes `%25`, `%0D` and `%0A`;
+/// any other control character (an escape sequence, a bidi override in a
+/// file name) is shown as a visible escape so it cannot act on the log.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    secguard_core::display::escape_control(&escaped).into_owned()
 }
 
 /// Escape a property value.
@@ -57,7 +62,7 @@ pub fn render_github(report: &ScanReport) -> String {
     for note in &report.notes {
         let mut props = format!(
             "file={}",
-            escape_property(&note.path.to_string_lossy().replace('\\', "/"))
+            escape_property(&secguard_core::display::path_portable(&note.path))
         );
         if let Some(line) = note.line {
             let _ = write!(props, ",line={line}");

@@ -33,7 +33,7 @@ pub fn render_table(report: &ScanReport) -> String {
     for v in &report.verdicts {
         out.push_str(&format!(
             "| {} |",
-            v.path.to_string_lossy().replace('\\', "/")
+            secguard_core::display::path_display(&v.path).replace('|', "\\|")
         ));
         for a in &analyzers {
             out.push_str(&format!(" {} |", mark(v.analyzers.get(*a))));

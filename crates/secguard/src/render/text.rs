@@ -11,7 +11,9 @@
 
 use super::style::Style;
 use super::{cwe_list, note_kind_name, plural};
+use secguard_core::display::{escape_control, path_display};
 use secguard_core::{Finding, ScanReport, Severity, VerdictKind};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Tabs in excerpts are shown as this many spaces.
@@ -53,15 +55,20 @@ pub fn render_text(report: &ScanReport, opts: &TextOptions) -> String {
     }
     for note in &report.notes {
         let location = match note.line {
-            Some(line) => format!("{}:{line}", note.path.to_string_lossy()),
-            None => note.path.to_string_lossy().into_owned(),
+            Some(line) => format!("{}:{line}", path_display(&note.path)),
+            None => path_display(&note.path),
         };
         let label = s.warning(&format!("warning[{}]", note_kind_name(note.kind)));
         // Notes about a whole analyzer have no file.
         let _ = if location.is_empty() {
-            writeln!(out, "{label}: {}", note.message)
+            writeln!(out, "{label}: {}", escape_control(&note.message))
         } else {
-            writeln!(out, "{label}: {}: {}", s.bold(&location), note.message)
+            writeln!(
+                out,
+                "{label}: {}: {}",
+                s.bold(&location),
+                escape_control(&note.message)
+            )
         };
     }
     if !report.notes.is_empty() {
@@ -69,7 +76,7 @@ pub fn render_text(report: &ScanReport, opts: &TextOptions) -> String {
     }
     if opts.verdicts && !report.verdicts.is_empty() {
         for verdict in &report.verdicts {
-            let path = verdict.path.to_string_lossy();
+            let path = path_display(&verdict.path);
             match verdict.verdict {
                 VerdictKind::Insecure => {
                     let _ = write!(
@@ -112,14 +119,14 @@ fn render_finding(out: &mut String, f: &Finding, s: Style) {
         "{}: {} {}{} {}",
         s.bold(&format!(
             "{}:{}:{}",
-            loc.path_string(),
+            path_display(&loc.path),
             loc.start_line,
             loc.start_column
         )),
         s.severity(f.severity, f.severity.name()),
-        s.bold(&f.rule_id),
+        s.bold(&escape_control(&f.rule_id)),
         cwe,
-        f.message
+        escape_control(&f.message)
     );
     let width = gutter_width(f);
     render_excerpt(out, f, s, width);
@@ -128,7 +135,7 @@ fn render_finding(out: &mut String, f: &Finding, s: Style) {
             out,
             "{} {}",
             s.gutter(&format!("{} = reported by:", " ".repeat(width))),
-            f.reported_by.join(", ")
+            escape_control(&f.reported_by.join(", "))
         );
     }
     for step in &f.trace {
@@ -136,10 +143,10 @@ fn render_finding(out: &mut String, f: &Finding, s: Style) {
             out,
             "{} {}:{}:{}: {}",
             s.gutter(&format!("{} = trace:", " ".repeat(width))),
-            step.location.path_string(),
+            path_display(&step.location.path),
             step.location.start_line,
             step.location.start_column,
-            step.message
+            escape_control(&step.message)
         );
     }
 }
@@ -156,6 +163,11 @@ fn expand(line: &str) -> (String, Vec<usize>) {
             let n = TAB_WIDTH - col % TAB_WIDTH;
             text.extend(std::iter::repeat_n(' ', n));
             col += n;
+        } else if let Cow::Owned(shown) = escape_control(ch.encode_utf8(&mut [0; 4])) {
+            // Code can hold escape sequences and bidi controls; show them,
+            // never let them act on the terminal.
+            col += shown.chars().count();
+            text.push_str(&shown);
         } else {
             text.push(ch);
             col += 1;
