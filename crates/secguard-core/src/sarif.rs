@@ -1427,31 +1427,28 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn uris_carry_names_that_are_not_utf8_exactly() {
-        for raw in [
-            &b"bad\xff.py"[..],
-            b"/abs/\xfe\xff/x.c",
-            b"back\\slash\n.py",
-        ] {
-            let loc = Location {
-                path: display::path_from_bytes(raw.to_vec()),
-                start_line: 1,
-                start_column: 1,
-                end_line: 1,
-                end_column: 1,
-            };
-            let art = artifact_location_json(&loc);
-            let uri = art["uri"].as_str().unwrap_or_default();
-            assert!(uri.is_ascii(), "{uri}");
-            assert_eq!(path_from_uri(uri), loc.path, "{uri}");
-        }
-        let loc = Location {
-            path: display::path_from_bytes(b"bad\xff.py".to_vec()),
+        let at = |raw: &[u8]| Location {
+            path: display::path_from_bytes(raw.to_vec()),
             start_line: 1,
             start_column: 1,
             end_line: 1,
             end_column: 1,
         };
-        assert_eq!(artifact_location_json(&loc)["uri"], "bad%FF.py");
+        for raw in [
+            &b"bad\xff.py"[..],
+            b"/abs/\xfe\xff/x.c",
+            b"back\\slash\n.py",
+        ] {
+            let loc = at(raw);
+            let art = artifact_location_json(&loc);
+            let uri = art["uri"].as_str().unwrap_or_default();
+            assert!(uri.is_ascii(), "{uri}");
+            assert_eq!(path_from_uri(uri), loc.path, "{uri}");
+        }
+        assert_eq!(
+            artifact_location_json(&at(b"bad\xff.py"))["uri"],
+            "bad%FF.py"
+        );
     }
 
     #[test]
