@@ -345,7 +345,10 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
         .map_err(|e| anyhow!("{}: cannot read: {e}", args.file.display()))?;
     let client = client(cli, &args.run, ctx)?;
     let grounding = retrieval(cli, ctx, &args.run)?;
-    let security = security_agent(cli, ctx, &client, &args.run, grounding)?;
+    // The file is a human's: its own `secguard: ignore` comments count, and
+    // the loop rejects any repair that adds or moves one.
+    let security =
+        security_agent(cli, ctx, &client, &args.run, grounding)?.honouring_inline_suppressions();
     let trajectory = run_loop(&security, &original, language, None, &args.run, ctx)?;
     write_trajectory(&args.run, &trajectory)?;
     // Models drop the final newline; keep the file's own convention.

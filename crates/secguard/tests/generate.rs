@@ -383,3 +383,116 @@ fn models_lists_the_configured_server_and_says_how_to_get_a_model() {
     assert_eq!(listed[0]["kind"], "server", "{listed:#}");
     assert_eq!(listed[0]["usable"], true, "{listed:#}");
 }
+
+/// Two shell commands built from the command line (four findings).
+const PING_PY: &str = r#"import os
+import subprocess
+import sys
+
+
+def ping(host):
+    return os.system("ping -c 1 " + host)
+
+
+def lookup(name):
+    return subprocess.call("nslookup " + name, shell=True)
+
+
+if __name__ == "__main__":
+    ping(sys.argv[1])
+    lookup(sys.argv[2])
+"#;
+
+/// `code` with a suppression of every rule appended to both sink lines:
+/// what a model answers when asked to make the findings go away.
+fn suppressed(code: &str) -> String {
+    let ignore = "  # secguard: ignore[py-command-injection, py-shell-command-built-dynamically, \
+                  py-shell-true-dynamic] host is validated by the caller";
+    code.lines()
+        .map(|l| {
+            if l.contains("os.system(") || l.contains("subprocess.call(") {
+                format!("{l}{ignore}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn fix_refuses_a_repair_that_only_suppresses_and_writes_nothing() {
+    let dir = Dir::new();
+    dir.create("app.py", PING_PY);
+    let server = ScriptedServer::with_handler(|req| {
+        if system_message(req).starts_with("You repair") {
+            Reply::Chat(format!("```python\n{}```", suppressed(PING_PY)))
+        } else {
+            Reply::status(400, "unexpected prompt")
+        }
+    });
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "fix",
+            "app.py",
+            "--write",
+            "--no-critique",
+            "--iterations",
+            "2",
+        ],
+    )
+    .run()
+    .expect_code(1);
+    assert!(out.stderr.contains("findings 4 -> 4"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("repair rejected: the repair adds a suppression comment"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(dir.read("app.py"), PING_PY, "nothing suppressed is written");
+    // The second request was told why the first was refused.
+    let repairs: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| system_message(r).starts_with("You repair"))
+        .map(Request::last_message)
+        .collect();
+    assert_eq!(repairs.len(), 2);
+    assert!(
+        repairs[1].contains("only a human may suppress"),
+        "{}",
+        repairs[1]
+    );
+}
+
+#[test]
+fn generated_code_cannot_suppress_its_own_findings() {
+    let dir = Dir::new();
+    let server = ScriptedServer::with_handler(|req| {
+        let system = system_message(req);
+        if system.starts_with("You write secure") || system.starts_with("You repair") {
+            Reply::Chat(format!("```python\n{}```", suppressed(PING_PY)))
+        } else {
+            Reply::status(400, "unexpected prompt")
+        }
+    });
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "ping a host and look up a name",
+            "--lang",
+            "python",
+            "--no-critique",
+            "--no-retrieval",
+            "--iterations",
+            "1",
+        ],
+    )
+    .run()
+    .expect_code(1);
+    assert!(out.stderr.contains("findings 4 -> 4"), "{}", out.stderr);
+}
