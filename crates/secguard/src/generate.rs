@@ -436,7 +436,14 @@ pub fn cmd_triage(cli: &Cli, args: &TriageArgs, ctx: &mut Context<'_>) -> anyhow
         let facts = secguard_core::memory::FindingFacts::of(f);
         let matching: Vec<&secguard_core::memory::Memory> = memories
             .iter()
-            .filter(|m| m.is_live() && m.scope.matches(&settings.project, &facts))
+            // Only what a scan would apply is shown as a decision: trusted,
+            // unopposed, and not stopped by the two-reviewer rule.
+            .filter(|m| {
+                m.is_trusted()
+                    && m.conflicts_with.is_empty()
+                    && !m.blocked_at(f.severity)
+                    && m.scope.matches(&settings.project, &facts)
+            })
             .collect();
         let excerpt = secguard_agents::triage::excerpt(code, f, 8);
         let t = secguard_agents::triage::triage(&client, f, &excerpt, &matching)?;

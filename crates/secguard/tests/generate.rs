@@ -496,3 +496,70 @@ fn generated_code_cannot_suppress_its_own_findings() {
     .expect_code(1);
     assert!(out.stderr.contains("findings 4 -> 4"), "{}", out.stderr);
 }
+
+#[test]
+fn a_memory_that_may_not_hide_a_critical_finding_is_not_shown_to_the_model() {
+    let dir = Dir::new();
+    dir.create("app.py", PING_PY);
+    let report = dir
+        .cmd()
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .run()
+        .expect_code(0)
+        .json();
+    let critical = report["findings"]
+        .as_array()
+        .and_then(|fs| {
+            fs.iter()
+                .find(|f| f["rule_id"] == "py-command-injection" && f["severity"] == "critical")
+        })
+        .and_then(|f| f["fingerprint"].as_str())
+        .unwrap_or_else(|| panic!("no critical command injection: {report:#}"))
+        .to_string();
+    // One reviewer calls every finding of the rule a false positive: the
+    // two-reviewer rule keeps the scan from applying it.
+    let note = "hosts here are always validated by the caller";
+    dir.cmd()
+        .args([
+            "review",
+            "label",
+            "--reviewer",
+            "alice",
+            "--finding",
+            &critical,
+            "--decision",
+            "fp",
+            "--scope",
+            "rule",
+            "--note",
+            note,
+        ])
+        .run()
+        .expect_code(0);
+    let server = ScriptedServer::with_handler(|req| {
+        let system = system_message(req);
+        if system.starts_with("You are a security reviewer") {
+            Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
+        } else if system.starts_with("You triage") {
+            Reply::Chat(
+                r#"{"verdict": "true_positive", "rationale": "argv reaches the shell"}"#.into(),
+            )
+        } else {
+            Reply::Chat(format!("```python\n{PING_PY}```"))
+        }
+    });
+    with_server(&dir, &server, &["fix", "app.py", "--iterations", "1"])
+        .run()
+        .expect_code(1);
+    with_server(&dir, &server, &["triage", "--format", "json"])
+        .run()
+        .expect_code(0);
+    assert!(server.request_count() >= 3);
+    for r in server.requests() {
+        assert!(
+            !r.body.contains(note) && !r.body.contains("are false positives"),
+            "a blocked memory reached the model:\n{}",
+            r.body
+        );
+    }
+}
