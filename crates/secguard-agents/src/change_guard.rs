@@ -892,3 +892,48 @@ fn deleted_functionality(old: &Facts, new: &Facts) -> Vec<String> {
     }
     capped(reasons)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge(language: Language, before: &str, after: &str) -> Vec<String> {
+        let engine = Engine::builtin().unwrap_or_else(|e| panic!("{e}"));
+        judge_change(&engine, language, before, after, &[])
+    }
+
+    #[test]
+    fn only_what_is_new_counts() {
+        // Code that already reached a function by getattr, or already had a
+        // suppression, can still be repaired without removing them.
+        let before = "import os\n\ndef run(obj, name, cmd):\n    f = getattr(obj, name)  # nosec\n    return os.system(cmd)\n";
+        let after = "import os\nimport subprocess\n\ndef run(obj, name, cmd):\n    f = getattr(obj, name)  # nosec\n    return subprocess.run([cmd], check=False)\n";
+        assert_eq!(judge(Language::Python, before, after), Vec::<String>::new());
+        assert_eq!(
+            judge(Language::Python, before, before),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_stricter_check_and_a_safe_replacement_are_allowed() {
+        let before =
+            "import os\n\ndef ping(host):\n    if host:\n        os.system('ping ' + host)\n";
+        let stricter = "import os\nimport re\n\ndef ping(host):\n    if re.fullmatch(r'[a-z0-9.]+', host):\n        os.system('ping ' + host)\n";
+        assert_eq!(
+            judge(Language::Python, before, stricter),
+            Vec::<String>::new()
+        );
+        let weaker = "import os\n\ndef ping(host):\n    if host or True:\n        os.system('ping ' + host)\n";
+        let reasons = judge(Language::Python, before, weaker);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(reasons[0].contains("makes always true"), "{reasons:?}");
+    }
+
+    #[test]
+    fn markers_in_strings_are_not_comments() {
+        let before = "def f():\n    return 1\n";
+        let after = "def f():\n    s = '# nosec'\n    return 1\n";
+        assert_eq!(judge(Language::Python, before, after), Vec::<String>::new());
+    }
+}

@@ -786,6 +786,14 @@ fn indirect_calls_dropped_checks_and_deleted_work_are_rejected_then_a_real_fix_i
             &["deletes what lookup did", "empty"],
         ),
     ];
+    let mut attacks = attacks;
+    attacks.push((
+        ping_with(&[("def ping(host):", "def ping(host=\"localhost\") -> int:")]),
+        &[
+            "the interface changed",
+            "ping(host) changed its signature to ping(host=\"localhost\") -> int",
+        ],
+    ));
     let mut candidates: Vec<String> = attacks.iter().map(|(c, _)| c.clone()).collect();
     candidates.push(PING_FIXED_PY.to_string());
     let (t, prompts) = run_attacks(PING_PY, Language::Python, candidates, plain_security());
