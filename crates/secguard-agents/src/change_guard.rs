@@ -850,12 +850,10 @@ fn is_inert(s: &Stmt) -> bool {
 /// raises.
 fn is_trivial(body: &[Stmt]) -> bool {
     let real: Vec<&Stmt> = body.iter().filter(|s| !is_inert(s)).collect();
-    match real.as_slice() {
-        [] => true,
-        [Stmt::Return(None, _)] | [Stmt::Return(Some(Expr::Lit(..)), _)] => true,
-        [Stmt::Raise(..)] => true,
-        _ => false,
-    }
+    matches!(
+        real.as_slice(),
+        [] | [Stmt::Return(None | Some(Expr::Lit(..)), _)] | [Stmt::Raise(..)]
+    )
 }
 
 fn trivial_text(body: &[Stmt], src: &str) -> String {
