@@ -359,6 +359,14 @@ const PY_REFLECT: &[&str] = &[
     "attrgetter",
 ];
 const PY_NAMESPACES: &[&str] = &["globals", "vars", "locals"];
+/// Attributes that expose a module's or function's names as data.
+const PY_DUNDERS: &[&str] = &[
+    "__dict__",
+    "__builtins__",
+    "__globals__",
+    "__getattribute__",
+    "__code__",
+];
 const C_LOOKUP: &[&str] = &["dlsym", "dlvsym", "GetProcAddress"];
 
 fn resolve(dotted: &str, imports: &HashMap<String, String>) -> String {
@@ -426,15 +434,36 @@ fn indirect_in_module(
                     );
                 } else if PY_REFLECT.contains(&name) {
                     push(format!("reaches a method by name through {name}"), c.span);
-                } else if PY_EVAL.contains(&name)
-                    && !matches!(first, Some(Expr::Lit(Lit::Str(_), _)))
-                {
-                    push(format!("runs a built string with {name}"), c.span);
+                } else if PY_EVAL.contains(&name) {
+                    match first {
+                        // Literal code is visible, but the analyzer does
+                        // not look inside it: a sink named there is hidden.
+                        Some(Expr::Lit(Lit::Str(code), _)) => {
+                            if let Some(sink) = code
+                                .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                                .find(|w| sinks.keys.contains(*w))
+                            {
+                                push(
+                                    format!("hides a call to `{sink}` in a string run by {name}"),
+                                    c.span,
+                                );
+                            }
+                        }
+                        _ => push(format!("runs a built string with {name}"), c.span),
+                    }
                 }
             }
             Expr::Index(base, _, span) | Expr::Attr(base, _, span)
                 if language == Language::Python =>
             {
+                if let Expr::Attr(_, attr, _) = e
+                    && PY_DUNDERS.contains(&attr.as_str())
+                {
+                    push(
+                        format!("reaches names through `{attr}` instead of calling them"),
+                        *span,
+                    );
+                }
                 if let Expr::Call(c) = base.as_ref()
                     && PY_NAMESPACES.contains(&call_name(c))
                 {

@@ -757,6 +757,20 @@ fn indirect_calls_dropped_checks_and_deleted_work_are_rejected_then_a_real_fix_i
             &["through operator.methodcaller"],
         ),
         (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return os.__dict__[\"system\"](\"ping -c 1 \" + host)\n",
+            )]),
+            &["reaches names through `__dict__`"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    cmd = \"ping -c 1 \" + host\n    exec(\"status = os.system(cmd)\")\n    return 0\n",
+            )]),
+            &["hides a call to `system` in a string run by exec"],
+        ),
+        (
             ping_with(&[(CHECK, "")]),
             &[
                 "removes the check that guarded `os.system` in ping",
