@@ -53,10 +53,12 @@ pub fn judge_change(
     after: &str,
     before_findings: &[Finding],
 ) -> Vec<String> {
-    let (Some(old), Some(new)) = (
-        Facts::of(engine, language, before, before_findings),
-        Facts::of(engine, language, after, &[]),
-    ) else {
+    let Some(old) = Facts::of(engine, language, before, before_findings, &BTreeSet::new()) else {
+        return Vec::new();
+    };
+    // The calls that were sinks before stay sinks wherever they moved.
+    let known: BTreeSet<String> = old.sinks.iter().map(|s| s.callee.clone()).collect();
+    let Some(new) = Facts::of(engine, language, after, &[], &known) else {
         return Vec::new();
     };
     let mut reasons = Vec::new();
@@ -163,7 +165,13 @@ fn qualified(f: &Function) -> String {
 }
 
 impl Facts {
-    fn of(engine: &Engine, language: Language, src: &str, findings: &[Finding]) -> Option<Facts> {
+    fn of(
+        engine: &Engine,
+        language: Language,
+        src: &str,
+        findings: &[Finding],
+        known_sinks: &BTreeSet<String>,
+    ) -> Option<Facts> {
         let tree = lower::parse(language, src)?;
         let module = lower::lower(language, src, &tree);
         let sinks = Sinks::of(engine, language);
@@ -180,9 +188,12 @@ impl Facts {
             .collect();
         let mut indirect = Vec::new();
         indirect_in_module(&module, src, language, &sinks, &imports, &mut indirect);
-        indirect_in_tree(tree.root_node(), src, language, &sinks, &mut indirect, 0);
+        indirect_in_tree(tree.root_node(), src, language, &sinks, &mut indirect);
+        indirect.sort_by_key(|(_, line)| *line);
         let direct = |c: &Call| {
-            c.name.as_deref().is_some_and(|n| sinks.matches(n))
+            c.name
+                .as_deref()
+                .is_some_and(|n| sinks.matches(n) || known_sinks.contains(n))
                 || finding_lines.contains(&(c.span.start_row + 1))
         };
         // Local functions that reach a sink, directly or through each
@@ -544,68 +555,67 @@ fn constant_string(e: &Expr) -> Option<String> {
 /// passed as an argument). The engine follows the first kind of macro;
 /// each hides the call from a reader and from other tools.
 fn indirect_in_tree(
-    node: tree_sitter::Node<'_>,
+    root: tree_sitter::Node<'_>,
     src: &str,
     language: Language,
     sinks: &Sinks,
     out: &mut Vec<(Indirect, usize)>,
-    depth: usize,
 ) {
-    if language == Language::Python || depth > 64 {
+    if language == Language::Python {
         return;
     }
-    let mut c = node.walk();
-    for child in node.named_children(&mut c) {
-        match child.kind() {
+    let mut push = |what: String, node: tree_sitter::Node<'_>, at: tree_sitter::Node<'_>| {
+        out.push((
+            Indirect {
+                what,
+                text: normalize(slice(src, Span::of(&node))),
+            },
+            at.start_position().row + 1,
+        ));
+    };
+    // An explicit stack: however deep the nesting, nothing is skipped.
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
             "preproc_def" | "preproc_function_def" => {
-                if let Some(value) = child.child_by_field_name("value") {
-                    let body = slice(src, Span::of(&value));
-                    let named: Vec<&str> = body
-                        .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
-                        .filter(|w| sinks.matches(w) || C_LOOKUP.contains(w))
-                        .collect();
-                    if let Some(first) = named.first() {
-                        out.push((
-                            Indirect {
-                                what: format!("hides `{first}` behind a macro"),
-                                text: normalize(slice(src, Span::of(&child))),
-                            },
-                            child.start_position().row + 1,
-                        ));
-                    }
+                let body = node
+                    .child_by_field_name("value")
+                    .map_or("", |v| slice(src, Span::of(&v)));
+                if let Some(first) = body
+                    .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                    .find(|w| sinks.matches(w) || C_LOOKUP.contains(w))
+                {
+                    push(format!("hides `{first}` behind a macro"), node, node);
                 }
             }
             "call_expression" => {
-                let callee = child
+                let callee = node
                     .child_by_field_name("function")
                     .map_or("", |f| slice(src, Span::of(&f)));
                 if C_LOOKUP.contains(&callee) {
-                    out.push((
-                        Indirect {
-                            what: format!("looks a function up by name with {callee}"),
-                            text: normalize(slice(src, Span::of(&child))),
-                        },
-                        child.start_position().row + 1,
-                    ));
+                    push(
+                        format!("looks a function up by name with {callee}"),
+                        node,
+                        node,
+                    );
                 }
-                indirect_in_tree(child, src, language, sinks, out, depth + 1);
             }
-            "identifier" if as_value(child) => {
-                let name = slice(src, Span::of(&child));
+            "identifier" if as_value(node) => {
+                let name = slice(src, Span::of(&node));
                 if sinks.matches(name) {
-                    out.push((
-                        Indirect {
-                            what: format!(
-                                "takes the address of `{name}` (a function pointer hides the call)"
-                            ),
-                            text: normalize(slice(src, Span::of(&child.parent().unwrap_or(child)))),
-                        },
-                        child.start_position().row + 1,
-                    ));
+                    push(
+                        format!(
+                            "takes the address of `{name}` (a function pointer hides the call)"
+                        ),
+                        node.parent().unwrap_or(node),
+                        node,
+                    );
                 }
             }
-            _ => indirect_in_tree(child, src, language, sinks, out, depth + 1),
+            _ => {}
         }
+        let mut c = node.walk();
+        stack.extend(node.named_children(&mut c));
     }
 }
 
