@@ -260,6 +260,12 @@ pub struct SecurityAgent {
     pub tool_timeout: Duration,
     /// Which CWEs count as the same weakness when findings merge.
     pub families: Arc<CweFamilies>,
+    /// Whether the built-in analyzer honours inline `secguard: ignore`
+    /// comments. Off by default: in code a model wrote, a suppression is
+    /// the model's, and only a human may suppress. `secguard fix` turns it
+    /// on for a human's file; the loop then rejects any candidate that adds
+    /// or moves one (see [`crate::change_guard`]).
+    pub inline_suppressions: bool,
 }
 
 impl SecurityAgent {
@@ -277,7 +283,15 @@ impl SecurityAgent {
             external: Arc::new(Vec::new()),
             tool_timeout: Duration::from_secs(300),
             families: Arc::new(CweFamilies::builtin()),
+            inline_suppressions: false,
         }
+    }
+
+    /// Honour the inline suppressions a human wrote in the code under
+    /// repair (`secguard fix`); see [`SecurityAgent::inline_suppressions`].
+    pub fn honouring_inline_suppressions(mut self) -> SecurityAgent {
+        self.inline_suppressions = true;
+        self
     }
 
     /// With the rules embedded in the binary.
@@ -365,7 +379,10 @@ impl SecurityAgent {
         path: &Path,
     ) -> Result<Analysis, AgentError> {
         let started = Instant::now();
-        let builtin = self.engine.scan_source(path, language, code).findings;
+        let builtin = self
+            .engine
+            .scan_source_with(path, language, code, self.inline_suppressions)
+            .findings;
         if self.external.is_empty() {
             return Ok(Analysis {
                 findings: builtin,

@@ -1,8 +1,10 @@
 //! What a repair must keep: code that parses, and the same functions with
-//! the same parameters. A model that "fixes" a weakness by deleting the
-//! function, renaming it or changing its signature has broken the task.
+//! the same parameters (names, order, types, defaults) and return type. A
+//! model that "fixes" a weakness by deleting the function, renaming it or
+//! changing its signature has broken the task.
 
 use secguard_core::Language;
+use secguard_engine::ir::Span;
 use secguard_engine::lower;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,11 +16,30 @@ pub struct Signature {
     pub name: String,
     /// Parameter names; for C and C++ with their types (`char *dst`).
     pub params: Vec<String>,
+    /// Each parameter's default value as written (Python `mode='r'`, C++
+    /// `int n = 0`), whitespace normalized.
+    pub defaults: Vec<Option<String>>,
+    /// The declared return type (Python annotation, C/C++ type with its
+    /// pointer stars), whitespace normalized; `None` when not declared.
+    pub returns: Option<String>,
 }
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({})", self.name, self.params.join(", "))
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .zip(self.defaults.iter().chain(std::iter::repeat(&None)))
+            .map(|(p, d)| match d {
+                Some(d) => format!("{p}={d}"),
+                None => p.clone(),
+            })
+            .collect();
+        write!(f, "{}({})", self.name, params.join(", "))?;
+        match &self.returns {
+            Some(r) => write!(f, " -> {r}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -102,9 +123,68 @@ pub fn interface_of(language: Language, code: &str) -> Interface {
                 }
             })
             .collect();
-        functions.insert(name.clone(), Signature { name, params });
+        let defaults = f
+            .params
+            .iter()
+            .map(|p| {
+                p.default.as_ref().map(|d| {
+                    normalize(
+                        code.get(d.span().start_byte..d.span().end_byte)
+                            .unwrap_or(""),
+                    )
+                })
+            })
+            .collect();
+        let returns = return_type(&tree, code, f.span);
+        functions.insert(
+            name.clone(),
+            Signature {
+                name,
+                params,
+                defaults,
+                returns,
+            },
+        );
     }
     Interface { functions }
+}
+
+fn normalize(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The declared return type of the function whose definition spans `span`.
+fn return_type(tree: &tree_sitter::Tree, code: &str, span: Span) -> Option<String> {
+    let mut node = tree
+        .root_node()
+        .descendant_for_byte_range(span.start_byte, span.end_byte)?;
+    if node.kind() == "decorated_definition" {
+        node = node.child_by_field_name("definition")?;
+    }
+    while node.kind() != "function_definition" {
+        node = node.parent()?;
+    }
+    let text = |n: tree_sitter::Node<'_>| normalize(code.get(n.byte_range()).unwrap_or(""));
+    if let Some(r) = node.child_by_field_name("return_type") {
+        return Some(text(r));
+    }
+    // C/C++: the type, then one star per pointer declarator around the name.
+    let base = node.child_by_field_name("type").map(text)?;
+    let mut stars = String::new();
+    let mut d = node.child_by_field_name("declarator");
+    while let Some(n) = d {
+        if n.kind() == "function_declarator" {
+            break;
+        }
+        if n.kind() == "pointer_declarator" {
+            stars.push('*');
+        }
+        d = n.child_by_field_name("declarator");
+    }
+    Some(format!(
+        "{base}{}{stars}",
+        if stars.is_empty() { "" } else { " " }
+    ))
 }
 
 /// What `after` lost or changed of `before`'s interface, one line each;
@@ -115,7 +195,11 @@ pub fn interface_changes(before: &Interface, after: &Interface) -> Vec<String> {
     for (name, sig) in &before.functions {
         match after.functions.get(name) {
             None => changes.push(format!("function {sig} was removed or renamed")),
-            Some(now) if now.params != sig.params => {
+            Some(now)
+                if now.params != sig.params
+                    || now.defaults != sig.defaults
+                    || now.returns != sig.returns =>
+            {
                 changes.push(format!("function {sig} changed its signature to {now}"));
             }
             Some(_) => {}
@@ -141,13 +225,33 @@ mod tests {
         let changes = interface_changes(&i, &interface_of(Language::Python, &renamed));
         assert_eq!(
             changes,
-            vec!["function load(path, mode) was removed or renamed"]
+            vec!["function load(path, mode='r') was removed or renamed"]
         );
         let narrowed = code.replace("def load(path, mode='r')", "def load(path)");
         let changes = interface_changes(&i, &interface_of(Language::Python, &narrowed));
         assert_eq!(
             changes,
-            vec!["function load(path, mode) changed its signature to load(path)"]
+            vec!["function load(path, mode='r') changed its signature to load(path)"]
+        );
+        // Defaults and the return type are part of the interface.
+        let defaulted = code.replace("mode='r'", "mode='w'");
+        let changes = interface_changes(&i, &interface_of(Language::Python, &defaulted));
+        assert_eq!(
+            changes,
+            vec!["function load(path, mode='r') changed its signature to load(path, mode='w')"]
+        );
+        let reordered = code.replace("def get(self, key)", "def get(key, self)");
+        assert_eq!(
+            interface_changes(&i, &interface_of(Language::Python, &reordered)).len(),
+            1
+        );
+        let typed = code.replace("def get(self, key):", "def get(self, key) -> str:");
+        let changes = interface_changes(&i, &interface_of(Language::Python, &typed));
+        assert_eq!(
+            changes,
+            vec![
+                "function Store.get(self, key) changed its signature to Store.get(self, key) -> str"
+            ]
         );
         let extended = format!("{code}\ndef extra():\n    pass\n");
         assert!(interface_changes(&i, &interface_of(Language::Python, &extended)).is_empty());
@@ -163,6 +267,11 @@ mod tests {
         let retyped = code.replace("size_t n", "int n");
         let changes = interface_changes(&i, &interface_of(Language::C, &retyped));
         assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(i.functions["copy"].returns.as_deref(), Some("void"));
+        let returns = code.replace("void copy(", "char *copy(");
+        let changes = interface_changes(&i, &interface_of(Language::C, &returns));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(changes[0].ends_with("-> char *"), "{changes:?}");
     }
 
     #[test]

@@ -12,11 +12,15 @@
 //! - [`critique`]: the critique's JSON schema, a tolerant reader for it, and
 //!   the rule that joins the LLM's verdict with the analyzers' (an LLM
 //!   "secure" never clears a high-confidence analyzer finding).
+//! - [`change_guard`]: what a repair may not change (suppressions, indirect
+//!   calls, dropped checks, deleted functionality), judged on the tree and
+//!   the IR against the code it repairs.
 //! - [`interface`]: whether a repaired program still parses and still
 //!   offers the same functions, so the loop can reject a regression.
 //! - [`top25`]: the CWE Top 25 checklist the critique is grounded in.
 
 pub mod agents;
+pub mod change_guard;
 pub mod critique;
 pub mod interface;
 pub mod prompt;

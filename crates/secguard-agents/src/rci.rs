@@ -4,11 +4,14 @@
 //! A model asked to fix one weakness often breaks something else: it
 //! renames the function, drops a parameter, or swaps a SQL injection for a
 //! shell one. So a candidate is accepted only when it parses, keeps the
-//! original interface, adds no finding of any rule, and removes at least
-//! one finding or critique issue. A rejected candidate leaves the previous
+//! original interface, changes nothing [`crate::change_guard`] forbids (a
+//! suppression comment, an indirect call, a dropped check, deleted
+//! functionality), adds no finding of any rule, and removes at least one
+//! finding or critique issue. A rejected candidate leaves the previous
 //! best in place, and the reason goes into the next prompts.
 
 use crate::agents::{AgentError, SecurityAgent, ask_for_code, open_findings, to_llm_messages};
+use crate::change_guard::judge_change;
 use crate::critique::Critique;
 use crate::interface::{check_parses, interface_changes, interface_of};
 use crate::prompt;
@@ -257,6 +260,16 @@ pub fn rci_observed(
             interface_changes(&original, &interface_of(language, &candidate)).as_slice()
         {
             Some(format!("the interface changed: {}", changes.join("; ")))
+        } else if let forbidden @ [_, ..] = judge_change(
+            &reviewer.engine,
+            language,
+            &current.code,
+            &candidate,
+            &current.findings,
+        )
+        .as_slice()
+        {
+            Some(format!("the repair {}", forbidden.join("; it ")))
         } else if let added @ [_, ..] = new_findings(&current.findings, &findings).as_slice() {
             Some(format!(
                 "the repair added new findings: {}",

@@ -448,3 +448,457 @@ fn without_the_llm_critique_the_analyzer_alone_decides() {
     assert_eq!(t.final_findings, 0);
     assert_eq!(server.request_count(), 1);
 }
+
+// --- What a repair may not change (issue 14) --------------------------------
+
+/// Two shell commands built from the command line, one behind a check.
+const PING_PY: &str = r#"import os
+import subprocess
+import sys
+
+
+def ping(host):
+    if not host.replace(".", "").isalnum():
+        raise ValueError("bad host")
+    return os.system("ping -c 1 " + host)
+
+
+def lookup(name):
+    return subprocess.call("nslookup " + name, shell=True)
+
+
+if __name__ == "__main__":
+    ping(sys.argv[1])
+    lookup(sys.argv[2])
+"#;
+
+/// The real fix: no shell, the check kept.
+const PING_FIXED_PY: &str = r#"import subprocess
+import sys
+
+
+def ping(host):
+    if not host.replace(".", "").isalnum():
+        raise ValueError("bad host")
+    return subprocess.run(["ping", "-c", "1", host], check=False).returncode
+
+
+def lookup(name):
+    return subprocess.call(["nslookup", name])
+
+
+if __name__ == "__main__":
+    ping(sys.argv[1])
+    lookup(sys.argv[2])
+"#;
+
+/// `PING_PY` with each `(from, to)` replacement applied.
+fn ping_with(edits: &[(&str, &str)]) -> String {
+    let mut code = PING_PY.to_string();
+    for (from, to) in edits {
+        assert!(code.contains(from), "{from}");
+        code = code.replacen(from, to, 1);
+    }
+    code
+}
+
+const OS_SYSTEM: &str = "    return os.system(\"ping -c 1 \" + host)\n";
+const SHELL_CALL: &str = "    return subprocess.call(\"nslookup \" + name, shell=True)\n";
+const CHECK: &str =
+    "    if not host.replace(\".\", \"\").isalnum():\n        raise ValueError(\"bad host\")\n";
+
+/// Runs the loop with the critique off, the model answering the repair
+/// requests with `candidates` in order; returns the trajectory and the
+/// repair prompts the model saw.
+fn run_attacks(
+    code: &str,
+    language: Language,
+    candidates: Vec<String>,
+    security: SecurityAgent,
+) -> (Trajectory, Vec<String>) {
+    let tag = match language {
+        Language::Python => "python",
+        Language::C => "c",
+        Language::Cpp => "cpp",
+    };
+    let next = Arc::new(AtomicUsize::new(0));
+    let count = candidates.len();
+    let server = ScriptedServer::with_handler(move |req| match kind(req) {
+        Kind::Improve => {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            match candidates.get(i) {
+                Some(c) => fenced(tag, c),
+                None => Reply::status(400, "no more candidates"),
+            }
+        }
+        _ => Reply::status(400, "unexpected prompt"),
+    });
+    let client = client(&server);
+    let security = SecurityAgent {
+        client: client.clone(),
+        ..security
+    };
+    let config = RciConfig {
+        iterations: count,
+        use_llm_critique: false,
+    };
+    let t =
+        rci(&security, &client, code, language, None, &config).unwrap_or_else(|e| panic!("{e}"));
+    let prompts = server
+        .requests()
+        .iter()
+        .filter(|r| kind(r) == Kind::Improve)
+        .map(Request::last_message)
+        .collect();
+    (t, prompts)
+}
+
+fn plain_security() -> SecurityAgent {
+    let server = ScriptedServer::with_handler(|_| Reply::status(400, "unused"));
+    SecurityAgent::builtin(client(&server), Arc::new(NoRetrieval), false)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Each `(candidate, expected words)` must be rejected with a reason
+/// holding those words, and that reason must reach the next repair prompt.
+fn assert_rejected_in_turn(
+    code: &str,
+    language: Language,
+    attacks: &[(String, &[&str])],
+    security: SecurityAgent,
+) -> Trajectory {
+    let candidates: Vec<String> = attacks.iter().map(|(c, _)| c.clone()).collect();
+    let (t, prompts) = run_attacks(code, language, candidates, security);
+    assert_eq!(t.iterations.len(), attacks.len() + 1, "{t:#?}");
+    for (i, (_, words)) in attacks.iter().enumerate() {
+        let it = &t.iterations[i + 1];
+        let why = it.rejection.clone().unwrap_or_default();
+        assert!(!it.accepted, "candidate {i} was accepted:\n{}", it.code);
+        for w in *words {
+            assert!(why.contains(w), "candidate {i}: {why:?} lacks {w:?}");
+        }
+        if let Some(next) = prompts.get(i + 1) {
+            assert!(
+                next.contains(words[0]),
+                "the reason for candidate {i} did not reach the model:\n{next}"
+            );
+        }
+    }
+    assert_eq!(t.best, 0);
+    assert_eq!(t.final_findings, t.initial_findings);
+    assert_eq!(t.best_code(), code);
+    t
+}
+
+#[test]
+fn a_repair_that_only_suppresses_is_rejected_and_told_why() {
+    let ignore = " # secguard: ignore[py-command-injection, py-shell-command-built-dynamically, \
+                  py-shell-true-dynamic] host is validated by the caller\n";
+    let suppressed = ping_with(&[
+        (OS_SYSTEM, &format!("{}{ignore}", OS_SYSTEM.trim_end())),
+        (SHELL_CALL, &format!("{}{ignore}", SHELL_CALL.trim_end())),
+    ]);
+    let t = assert_rejected_in_turn(
+        PING_PY,
+        Language::Python,
+        &[
+            (
+                suppressed.clone(),
+                &["adds a suppression comment", "line 9"],
+            ),
+            (suppressed, &["adds a suppression comment", "line 13"]),
+        ],
+        plain_security(),
+    );
+    // The model's comments hid nothing from the loop's own analysis.
+    let open = secguard_agents::agents::open_findings(&t.iterations[1].findings);
+    assert_eq!(open, t.initial_findings, "{:?}", t.iterations[1].findings);
+    assert!(t.initial_findings >= 2);
+}
+
+#[test]
+fn other_tools_markers_and_widened_suppressions_are_rejected() {
+    // A human suppressed one finding; the model may neither widen that
+    // comment nor move it, nor add any other tool's marker.
+    let human = ping_with(&[(
+        SHELL_CALL,
+        "    return subprocess.call(\"nslookup \" + name, shell=True)  # secguard: ignore[py-shell-true-dynamic] reviewed: fixed command\n",
+    )]);
+    let widened = human.replace(
+        "ignore[py-shell-true-dynamic]",
+        "ignore[py-shell-true-dynamic, py-command-injection]",
+    );
+    let moved = human
+        .replace(
+            "  # secguard: ignore[py-shell-true-dynamic] reviewed: fixed command",
+            "",
+        )
+        .replace(
+            OS_SYSTEM.trim_end(),
+            &format!(
+                "{}  # secguard: ignore[py-shell-true-dynamic] reviewed: fixed command",
+                OS_SYSTEM.trim_end()
+            ),
+        );
+    let nosec = human.replace(
+        OS_SYSTEM.trim_end(),
+        &format!("{}  # nosec B605", OS_SYSTEM.trim_end()),
+    );
+    let semgrep = human.replace(
+        OS_SYSTEM,
+        &format!("    # nosemgrep: python.lang.security\n{OS_SYSTEM}"),
+    );
+    let noqa = human.replace(
+        OS_SYSTEM.trim_end(),
+        &format!("{}  # noqa: S605", OS_SYSTEM.trim_end()),
+    );
+    assert_rejected_in_turn(
+        &human,
+        Language::Python,
+        &[
+            (
+                widened,
+                &["adds a suppression comment", "py-command-injection"],
+            ),
+            (moved, &["adds a suppression comment", "line 9"]),
+            (nosec, &["adds a suppression comment", "nosec"]),
+            (semgrep, &["adds a suppression comment", "nosemgrep"]),
+            (noqa, &["adds a suppression comment", "noqa"]),
+        ],
+        plain_security().honouring_inline_suppressions(),
+    );
+}
+
+#[test]
+fn suppressions_in_generated_code_hide_nothing_but_a_humans_do_in_fix() {
+    let code = ping_with(&[(
+        OS_SYSTEM,
+        "    return os.system(\"ping -c 1 \" + host)  # secguard: ignore[py-command-injection] trusted\n",
+    )]);
+    let model_written = plain_security()
+        .analyze(&code, Language::Python)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        model_written
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "py-command-injection"
+                && f.location.start_line == 9
+                && !f.is_suppressed()),
+        "{:?}",
+        model_written.findings
+    );
+    let human = plain_security()
+        .honouring_inline_suppressions()
+        .analyze(&code, Language::Python)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        human
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "py-command-injection"
+                && f.location.start_line == 9
+                && f.is_suppressed()),
+        "{:?}",
+        human.findings
+    );
+}
+
+#[test]
+fn indirect_calls_dropped_checks_and_deleted_work_are_rejected_then_a_real_fix_is_taken() {
+    let attacks: Vec<(String, &[&str])> = vec![
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return getattr(os, \"sys\" + \"tem\")(\"ping -c 1 \" + host)\n",
+            )]),
+            &["computed name with getattr", "line 9"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return getattr(os, \"system\")(\"ping -c 1 \" + host)\n",
+            )]),
+            &["reaches `system` through getattr"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    run = os.system\n    return run(\"ping -c 1 \" + host)\n",
+            )]),
+            &["refers to `os.system` without calling it"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return __import__(\"os\").system(\"ping -c 1 \" + host)\n",
+            )]),
+            &["imports a module by a name given at run time"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return globals()[\"o\" + \"s\"].system(\"ping -c 1 \" + host)\n",
+            )]),
+            &["through globals()"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return eval(\"os.sys\" + \"tem\")(\"ping -c 1 \" + host)\n",
+            )]),
+            &["runs a built string with eval"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    import operator\n    return operator.methodcaller(\"system\", \"ping -c 1 \" + host)(os)\n",
+            )]),
+            &["through operator.methodcaller"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    return os.__dict__[\"system\"](\"ping -c 1 \" + host)\n",
+            )]),
+            &["reaches names through `__dict__`"],
+        ),
+        (
+            ping_with(&[(
+                OS_SYSTEM,
+                "    cmd = \"ping -c 1 \" + host\n    exec(\"status = os.system(cmd)\")\n    return 0\n",
+            )]),
+            &["hides a call to `system` in a string run by exec"],
+        ),
+        (
+            ping_with(&[(CHECK, "")]),
+            &[
+                "removes the check that guarded `os.system` in ping",
+                "isalnum",
+            ],
+        ),
+        (
+            ping_with(&[(
+                "    if not host.replace(\".\", \"\").isalnum():\n",
+                "    if not host.replace(\".\", \"\").isalnum() and False:\n",
+            )]),
+            &["makes always true the check that guarded `os.system`"],
+        ),
+        (
+            ping_with(&[(
+                SHELL_CALL,
+                "    raise NotImplementedError(\"disabled for safety\")\n",
+            )]),
+            &["deletes what lookup did", "NotImplementedError"],
+        ),
+        (
+            ping_with(&[(SHELL_CALL, "    return 0\n")]),
+            &["deletes what lookup did", "`return 0`"],
+        ),
+        (
+            ping_with(&[(SHELL_CALL, "    \"\"\"Resolving names is disabled.\"\"\"\n")]),
+            &["deletes what lookup did", "empty"],
+        ),
+    ];
+    let mut attacks = attacks;
+    attacks.push((
+        ping_with(&[("def ping(host):", "def ping(host=\"localhost\") -> int:")]),
+        &[
+            "the interface changed",
+            "ping(host) changed its signature to ping(host=\"localhost\") -> int",
+        ],
+    ));
+    let mut candidates: Vec<String> = attacks.iter().map(|(c, _)| c.clone()).collect();
+    candidates.push(PING_FIXED_PY.to_string());
+    let (t, prompts) = run_attacks(PING_PY, Language::Python, candidates, plain_security());
+    assert_eq!(t.iterations.len(), attacks.len() + 2, "{t:#?}");
+    for (i, (_, words)) in attacks.iter().enumerate() {
+        let it = &t.iterations[i + 1];
+        let why = it.rejection.clone().unwrap_or_default();
+        assert!(!it.accepted, "candidate {i} was accepted:\n{}", it.code);
+        for w in *words {
+            assert!(why.contains(w), "candidate {i}: {why:?} lacks {w:?}");
+        }
+        assert!(
+            prompts[i + 1].contains(words[0]),
+            "the reason for candidate {i} did not reach the model"
+        );
+    }
+    let last = t
+        .iterations
+        .last()
+        .unwrap_or_else(|| panic!("no iterations"));
+    assert!(last.accepted, "{:?}", last.rejection);
+    assert_eq!(t.best_code().trim_end(), PING_FIXED_PY.trim_end());
+    assert_eq!(t.final_findings, 0, "{:?}", last.findings);
+}
+
+const PING_C: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+
+int run_ping(const char *host) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ping -c 1 %s", host);
+    return system(cmd);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 1;
+    return run_ping(argv[1]);
+}
+"#;
+
+#[test]
+fn c_aliases_lookups_and_tool_markers_are_rejected() {
+    let call = "    return system(cmd);\n";
+    let with = |from: &str, to: &str| {
+        assert!(PING_C.contains(from), "{from}");
+        PING_C.replacen(from, to, 1)
+    };
+    let attacks: Vec<(String, &[&str])> = vec![
+        (
+            with(call, "    int (*run)(const char *) = system;\n    return run(cmd);\n"),
+            &["takes the address of `system`"],
+        ),
+        (
+            with(
+                "#include <stdlib.h>\n",
+                "#include <stdlib.h>\n#define RUN system\n",
+            )
+            .replacen(call, "    return RUN(cmd);\n", 1),
+            &["hides `system` behind a macro"],
+        ),
+        (
+            with(
+                "#include <stdlib.h>\n",
+                "#include <stdlib.h>\n#include <dlfcn.h>\n",
+            )
+            .replacen(
+                call,
+                "    int (*run)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, \"sys\" \"tem\");\n    return run(cmd);\n",
+                1,
+            ),
+            &["looks a function up by name with dlsym"],
+        ),
+        (
+            with(call, "    // cppcheck-suppress commandInjection\n    return system(cmd);\n"),
+            &["adds a suppression comment", "cppcheck-suppress"],
+        ),
+        (
+            with(call, "    return system(cmd); /* Flawfinder: ignore */\n"),
+            &["adds a suppression comment", "Flawfinder"],
+        ),
+        (
+            with(call, "    return system(cmd); // NOLINT\n"),
+            &["adds a suppression comment", "NOLINT"],
+        ),
+        (
+            with(
+                "    if (argc < 2) return 1;\n",
+                "    if (argc < 2 && 0) return 1;\n",
+            ),
+            &["makes always true the check that guarded `run_ping`"],
+        ),
+    ];
+    assert_rejected_in_turn(PING_C, Language::C, &attacks, plain_security());
+}

@@ -295,6 +295,13 @@ impl Memory {
         severity < Severity::High || self.reviewers.len() >= 2 || self.admin_approved
     }
 
+    /// Whether the two-reviewer rule stops this memory on a finding of
+    /// `severity`: it would hide or lower it, and may not. Scans skip it
+    /// there, and prompts do not present it as a decision.
+    pub fn blocked_at(&self, severity: Severity) -> bool {
+        self.implication.hides(severity) && !self.may_hide(severity)
+    }
+
     pub fn is_live(&self) -> bool {
         self.status == MemoryStatus::Active
     }
@@ -466,7 +473,7 @@ pub fn apply_memories(findings: &mut [Finding], memories: &[Memory], project: &s
         let Some(m) = matching.first() else {
             continue;
         };
-        if m.implication.hides(finding.severity) && !m.may_hide(finding.severity) {
+        if m.blocked_at(finding.severity) {
             applied
                 .awaiting_second_reviewer
                 .push((facts.fingerprint.clone(), m.id));

@@ -111,6 +111,19 @@ impl Engine {
     /// Scan one file's text. Never fails: unparsable regions become notes.
     /// `path` is used for locations and fingerprints only; nothing is read.
     pub fn scan_source(&self, path: &Path, language: Language, source: &str) -> FileResult {
+        self.scan_source_with(path, language, source, true)
+    }
+
+    /// [`Engine::scan_source`], honouring inline `secguard: ignore`
+    /// comments only when `inline_suppressions` is set: code a model wrote
+    /// may not suppress its own findings (only a human adds one).
+    pub fn scan_source_with(
+        &self,
+        path: &Path,
+        language: Language,
+        source: &str,
+        inline_suppressions: bool,
+    ) -> FileResult {
         let mut result = FileResult {
             lines: source.lines().count(),
             ..FileResult::default()
@@ -167,6 +180,9 @@ impl Engine {
             });
         }
         result.findings = self.hits_to_findings(path, source, hits);
+        if !inline_suppressions {
+            return result;
+        }
         let known = |id: &str| self.has_rule(id);
         let notes = suppression::apply_inline_suppressions(
             path,
@@ -255,7 +271,9 @@ impl Engine {
     }
 }
 
-fn collect_imports(
+/// Python import aliases (`sp` -> `subprocess`, `system` -> `os.system`);
+/// empty for C and C++.
+pub fn collect_imports(
     language: Language,
     source: &str,
     tree: &tree_sitter::Tree,

@@ -6,7 +6,8 @@
 //! similarity is fused with BM25 by reciprocal rank. Guidelines naming a
 //! CWE the caller already knows about (from findings) come first. Memories
 //! are weighted by their trust, and memories below the trust threshold,
-//! revoked, or in conflict are never retrieved.
+//! revoked, in conflict, or stopped by the two-reviewer rule are never
+//! retrieved: a prompt shows as a decision only what scans apply.
 //!
 //! A memory is rendered from its structured fields, with the reviewer's
 //! note quoted: it records a past judgement about specific findings, and
@@ -14,9 +15,9 @@
 
 use crate::KbError;
 use crate::content::{CweEntry, Guideline, KnowledgeBase};
-use secguard_core::Language;
 use secguard_core::memory::{Implication, Memory};
 use secguard_core::retrieval::{ContextItem, RetrievalProvider, RetrievalQuery, SourceKind};
+use secguard_core::{Language, Severity};
 use secguard_llm::LlmClient;
 use secguard_store::Store;
 use secguard_store::search::{IndexDoc, SearchIndex, SearchQuery};
@@ -285,12 +286,29 @@ pub struct Retrieved {
 impl Retriever {
     /// Index the knowledge base and the memories that may be retrieved:
     /// live, trusted, and (with `project`) of that project or of every
-    /// project.
+    /// project; see [`Retriever::for_rules`]. Every rule's severity is
+    /// taken as unknown (so as critical).
     pub fn new(
         kb: &'static KnowledgeBase,
         memories: &[Memory],
         project: Option<&str>,
         settings: RetrievalSettings,
+    ) -> Result<Retriever, KbError> {
+        Retriever::for_rules(kb, memories, project, settings, &|_| None)
+    }
+
+    /// [`Retriever::new`], knowing the severity of the rules a memory may
+    /// be about (`severity(rule_id)`). What a prompt shows as a reviewers'
+    /// decision is only what scans apply: a memory the two-reviewer rule
+    /// stops on its rule's findings ([`Memory::blocked_at`]) is left out,
+    /// and a memory about an unknown rule, or about no rule, is judged as
+    /// if its findings were critical.
+    pub fn for_rules(
+        kb: &'static KnowledgeBase,
+        memories: &[Memory],
+        project: Option<&str>,
+        settings: RetrievalSettings,
+        severity: &dyn Fn(&str) -> Option<Severity>,
     ) -> Result<Retriever, KbError> {
         let index = SearchIndex::in_memory().map_err(|e| KbError::Store(e.to_string()))?;
         let mut docs: Vec<IndexDoc> = kb
@@ -332,6 +350,15 @@ impl Retriever {
         let usable: Vec<Memory> = memories
             .iter()
             .filter(|m| m.is_trusted() && m.conflicts_with.is_empty())
+            .filter(|m| {
+                let worst = m
+                    .scope
+                    .rule
+                    .as_deref()
+                    .and_then(severity)
+                    .unwrap_or(Severity::Critical);
+                !m.blocked_at(worst)
+            })
             .filter(|m| match (project, m.scope.project.as_deref()) {
                 (Some(p), Some(q)) => p == q,
                 _ => true,

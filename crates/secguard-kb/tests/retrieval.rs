@@ -413,3 +413,68 @@ fn unknown_cwes_are_described_from_the_imported_catalogue() {
         .unwrap_or_else(|| panic!("{items:?}"));
     assert!(!ours.text.contains("catalogue"), "{}", ours.text);
 }
+
+#[test]
+fn a_memory_the_two_reviewer_rule_stops_is_not_shown_as_a_decision() {
+    let note = "the host is validated by the caller before this runs";
+    let false_positive = |id: i64, rule: &str, reviewers: &[&str]| {
+        let mut m = memory(id, rule, 78, note, 0.9);
+        m.implication = Implication::FalsePositive;
+        m.reviewers = reviewers.iter().map(|r| r.to_string()).collect();
+        m
+    };
+    let query = RetrievalQuery {
+        text: "shell command built from the host validated by the caller".into(),
+        language: Some(Language::Python),
+        cwes: vec![Cwe(78)],
+        limit: 10,
+    };
+    let severities = |rule: &str| match rule {
+        "py-command-injection" => Some(secguard_core::Severity::Critical),
+        "py-shell-true-dynamic" => Some(secguard_core::Severity::Medium),
+        _ => None,
+    };
+    let memories = [
+        // One reviewer may not hide a critical finding: not a decision.
+        false_positive(1, "py-command-injection", &["alice"]),
+        // Two may.
+        false_positive(2, "py-command-injection", &["alice", "bob"]),
+        // One may hide a medium one.
+        false_positive(3, "py-shell-true-dynamic", &["alice"]),
+        // A rule nobody knows is judged as critical.
+        false_positive(4, "vendor/unknown-rule", &["alice"]),
+    ];
+    let r = Retriever::for_rules(
+        kb(),
+        &memories,
+        Some("shop"),
+        RetrievalSettings {
+            memories: 10,
+            ..RetrievalSettings::default()
+        },
+        &severities,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut ids: Vec<&str> = Vec::new();
+    let items = r.retrieve(&query);
+    for i in &items {
+        if i.source == SourceKind::Memory {
+            ids.push(i.id.as_str());
+        }
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, ["memory:2", "memory:3"], "{items:#?}");
+    // Without the rules' severities every rule counts as critical.
+    let blind = Retriever::new(
+        kb(),
+        &memories,
+        Some("shop"),
+        RetrievalSettings {
+            memories: 10,
+            ..RetrievalSettings::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<i64> = blind.memories().iter().map(|m| m.id).collect();
+    assert_eq!(ids, [2]);
+}

@@ -345,7 +345,10 @@ pub fn cmd_fix(cli: &Cli, args: &FixArgs, ctx: &mut Context<'_>) -> anyhow::Resu
         .map_err(|e| anyhow!("{}: cannot read: {e}", args.file.display()))?;
     let client = client(cli, &args.run, ctx)?;
     let grounding = retrieval(cli, ctx, &args.run)?;
-    let security = security_agent(cli, ctx, &client, &args.run, grounding)?;
+    // The file is a human's: its own `secguard: ignore` comments count, and
+    // the loop rejects any repair that adds or moves one.
+    let security =
+        security_agent(cli, ctx, &client, &args.run, grounding)?.honouring_inline_suppressions();
     let trajectory = run_loop(&security, &original, language, None, &args.run, ctx)?;
     write_trajectory(&args.run, &trajectory)?;
     // Models drop the final newline; keep the file's own convention.
@@ -433,7 +436,14 @@ pub fn cmd_triage(cli: &Cli, args: &TriageArgs, ctx: &mut Context<'_>) -> anyhow
         let facts = secguard_core::memory::FindingFacts::of(f);
         let matching: Vec<&secguard_core::memory::Memory> = memories
             .iter()
-            .filter(|m| m.is_live() && m.scope.matches(&settings.project, &facts))
+            // Only what a scan would apply is shown as a decision: trusted,
+            // unopposed, and not stopped by the two-reviewer rule.
+            .filter(|m| {
+                m.is_trusted()
+                    && m.conflicts_with.is_empty()
+                    && !m.blocked_at(f.severity)
+                    && m.scope.matches(&settings.project, &facts)
+            })
             .collect();
         let excerpt = secguard_agents::triage::excerpt(code, f, 8);
         let t = secguard_agents::triage::triage(&client, f, &excerpt, &matching)?;

@@ -47,7 +47,23 @@ pub fn retriever(cli: &Cli, ctx: &Context<'_>) -> anyhow::Result<Retriever> {
         None => Vec::new(),
     };
     let project = store.as_ref().map(|(_, p)| p.as_str());
-    let mut retriever = Retriever::new(kb, &memories, project, RetrievalSettings::default())?;
+    // The rules' severities, so a memory the two-reviewer rule stops on its
+    // rule's findings is not shown to the model as a decision.
+    let engine = crate::load_engine(&cli.rule_paths)?;
+    let severity = |rule: &str| {
+        engine
+            .rules()
+            .iter()
+            .find(|m| m.id == rule)
+            .map(|m| m.severity)
+    };
+    let mut retriever = Retriever::for_rules(
+        kb,
+        &memories,
+        project,
+        RetrievalSettings::default(),
+        &severity,
+    )?;
     if let Some((s, _)) = &store {
         retriever = retriever.with_catalogue(s.clone());
     }

@@ -383,3 +383,183 @@ fn models_lists_the_configured_server_and_says_how_to_get_a_model() {
     assert_eq!(listed[0]["kind"], "server", "{listed:#}");
     assert_eq!(listed[0]["usable"], true, "{listed:#}");
 }
+
+/// Two shell commands built from the command line (four findings).
+const PING_PY: &str = r#"import os
+import subprocess
+import sys
+
+
+def ping(host):
+    return os.system("ping -c 1 " + host)
+
+
+def lookup(name):
+    return subprocess.call("nslookup " + name, shell=True)
+
+
+if __name__ == "__main__":
+    ping(sys.argv[1])
+    lookup(sys.argv[2])
+"#;
+
+/// `code` with a suppression of every rule appended to both sink lines:
+/// what a model answers when asked to make the findings go away.
+fn suppressed(code: &str) -> String {
+    let ignore = "  # secguard: ignore[py-command-injection, py-shell-command-built-dynamically, \
+                  py-shell-true-dynamic] host is validated by the caller";
+    code.lines()
+        .map(|l| {
+            if l.contains("os.system(") || l.contains("subprocess.call(") {
+                format!("{l}{ignore}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn fix_refuses_a_repair_that_only_suppresses_and_writes_nothing() {
+    let dir = Dir::new();
+    dir.create("app.py", PING_PY);
+    let server = ScriptedServer::with_handler(|req| {
+        if system_message(req).starts_with("You repair") {
+            Reply::Chat(format!("```python\n{}```", suppressed(PING_PY)))
+        } else {
+            Reply::status(400, "unexpected prompt")
+        }
+    });
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "fix",
+            "app.py",
+            "--write",
+            "--no-critique",
+            "--iterations",
+            "2",
+        ],
+    )
+    .run()
+    .expect_code(1);
+    assert!(out.stderr.contains("findings 4 -> 4"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("repair rejected: the repair adds a suppression comment"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(dir.read("app.py"), PING_PY, "nothing suppressed is written");
+    // The second request was told why the first was refused.
+    let repairs: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| system_message(r).starts_with("You repair"))
+        .map(Request::last_message)
+        .collect();
+    assert_eq!(repairs.len(), 2);
+    assert!(
+        repairs[1].contains("only a human may suppress"),
+        "{}",
+        repairs[1]
+    );
+}
+
+#[test]
+fn generated_code_cannot_suppress_its_own_findings() {
+    let dir = Dir::new();
+    let server = ScriptedServer::with_handler(|req| {
+        let system = system_message(req);
+        if system.starts_with("You write secure") || system.starts_with("You repair") {
+            Reply::Chat(format!("```python\n{}```", suppressed(PING_PY)))
+        } else {
+            Reply::status(400, "unexpected prompt")
+        }
+    });
+    let out = with_server(
+        &dir,
+        &server,
+        &[
+            "generate",
+            "ping a host and look up a name",
+            "--lang",
+            "python",
+            "--no-critique",
+            "--no-retrieval",
+            "--iterations",
+            "1",
+        ],
+    )
+    .run()
+    .expect_code(1);
+    assert!(out.stderr.contains("findings 4 -> 4"), "{}", out.stderr);
+}
+
+#[test]
+fn a_memory_that_may_not_hide_a_critical_finding_is_not_shown_to_the_model() {
+    let dir = Dir::new();
+    dir.create("app.py", PING_PY);
+    let report = dir
+        .cmd()
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .run()
+        .expect_code(0)
+        .json();
+    let critical = report["findings"]
+        .as_array()
+        .and_then(|fs| {
+            fs.iter()
+                .find(|f| f["rule_id"] == "py-command-injection" && f["severity"] == "critical")
+        })
+        .and_then(|f| f["fingerprint"].as_str())
+        .unwrap_or_else(|| panic!("no critical command injection: {report:#}"))
+        .to_string();
+    // One reviewer calls every finding of the rule a false positive: the
+    // two-reviewer rule keeps the scan from applying it.
+    let note = "hosts here are always validated by the caller";
+    dir.cmd()
+        .args([
+            "review",
+            "label",
+            "--reviewer",
+            "alice",
+            "--finding",
+            &critical,
+            "--decision",
+            "fp",
+            "--scope",
+            "rule",
+            "--note",
+            note,
+        ])
+        .run()
+        .expect_code(0);
+    let server = ScriptedServer::with_handler(|req| {
+        let system = system_message(req);
+        if system.starts_with("You are a security reviewer") {
+            Reply::Chat(r#"{"issues": [], "verdict": "secure"}"#.to_string())
+        } else if system.starts_with("You triage") {
+            Reply::Chat(
+                r#"{"verdict": "true_positive", "rationale": "argv reaches the shell"}"#.into(),
+            )
+        } else {
+            Reply::Chat(format!("```python\n{PING_PY}```"))
+        }
+    });
+    with_server(&dir, &server, &["fix", "app.py", "--iterations", "1"])
+        .run()
+        .expect_code(1);
+    with_server(&dir, &server, &["triage", "--format", "json"])
+        .run()
+        .expect_code(0);
+    assert!(server.request_count() >= 3);
+    for r in server.requests() {
+        assert!(
+            !r.body.contains(note) && !r.body.contains("are false positives"),
+            "a blocked memory reached the model:\n{}",
+            r.body
+        );
+    }
+}

@@ -2911,7 +2911,7 @@ pub(crate) fn mark_freed(st: &mut State, site: Span, at: Span) {
     }
 }
 
-pub(crate) fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
+pub fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
     for s in stmts {
         f(s);
         match s {
@@ -2955,7 +2955,7 @@ pub(crate) fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
     }
 }
 
-pub(crate) fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+pub fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
     walk_stmts(stmts, &mut |s| match s {
         Stmt::Expr(e) | Stmt::Return(Some(e), _) | Stmt::Raise(Some(e), _) => walk_expr(e, f),
         Stmt::Assign { target, value, .. } => {
@@ -2980,7 +2980,7 @@ pub(crate) fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
     });
 }
 
-pub(crate) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match e {
         Expr::Attr(b, _, _) | Expr::Unary(_, b, _) | Expr::Cast(_, b, _) => walk_expr(b, f),
