@@ -145,6 +145,10 @@ impl LabelRow {
             scope: ScopeChoice::Finding,
             path_glob: None,
             created_at: Some(self.created_at),
+            // Label files carry no signatures: their findings' memories
+            // enter as pending (see `Store::add_review`).
+            signature: None,
+            imported: true,
         }
     }
 
