@@ -404,28 +404,36 @@ pub fn sign_review(store: &dyn Store, new: &mut NewReview, signer: &Signer) -> S
 }
 
 /// A registration of `public_key` for `reviewer` with `role`, signed by
-/// `admin` (for the first admin, its own key).
+/// `admin` (for the first admin, its own key). Its time is now, or just
+/// after the key's latest registration in `store` (each must be newer).
 pub fn sign_registration(
+    store: &dyn Store,
     reviewer: &str,
     public_key: &str,
     role: Role,
     admin: &Signer,
-) -> KeyRegistration {
+) -> StoreResult<KeyRegistration> {
     let public_key = public_key.trim().to_ascii_lowercase();
-    let created_at = now();
+    let latest = store
+        .keys()?
+        .iter()
+        .filter(|k| k.public_key == public_key)
+        .map(|k| k.created_at)
+        .max();
+    let created_at = latest.map_or_else(now, |t| now().max(t + 1));
     let signature = admin.sign(&key_message(&KeyClaim {
         reviewer,
         public_key: &public_key,
         role,
         created_at,
     }));
-    KeyRegistration {
+    Ok(KeyRegistration {
         reviewer: reviewer.to_string(),
         public_key,
         role,
         created_at,
         signature,
-    }
+    })
 }
 
 /// Seconds since the Unix epoch, now.

@@ -637,6 +637,25 @@ impl KeyBook {
         if !verify(sig, &message) {
             return Err("the registration's signature does not verify".to_string());
         }
+        // Authority first: who signed it.
+        if self.admins() == 0 {
+            if sig.public_key != public_key || role != Role::Admin {
+                return Err(
+                    "there is no admin yet: create the first with `secguard review init-admin`"
+                        .to_string(),
+                );
+            }
+        } else {
+            match self.keys.get(&sig.public_key) {
+                Some((_, Role::Admin, _)) => {}
+                Some((name, _, _)) => {
+                    return Err(format!(
+                        "{name} is not an admin; only an admin's key may register keys or change roles"
+                    ));
+                }
+                None => return Err("the signing key is not registered here".to_string()),
+            }
+        }
         if let Some((owner, current, at)) = self.keys.get(public_key) {
             if owner != reviewer {
                 return Err(format!("this key is already registered to {owner}"));
@@ -651,23 +670,7 @@ impl KeyBook {
                 return Err("this is the last admin key; register another admin first".to_string());
             }
         }
-        if self.admins() == 0 {
-            return if sig.public_key == public_key && role == Role::Admin {
-                Ok(())
-            } else {
-                Err(
-                    "there is no admin yet: create the first with `secguard review init-admin`"
-                        .to_string(),
-                )
-            };
-        }
-        match self.keys.get(&sig.public_key) {
-            Some((_, Role::Admin, _)) => Ok(()),
-            Some((name, _, _)) => Err(format!(
-                "{name} is not an admin; only an admin's key may register keys or change roles"
-            )),
-            None => Err("the signing key is not registered here".to_string()),
-        }
+        Ok(())
     }
 
     /// The role of `public_key` when it is registered to `reviewer`.

@@ -7,11 +7,16 @@ mod common;
 
 use common::*;
 use secguard_core::Severity;
+use secguard_core::identity::Signer;
 use secguard_core::memory::{
     Implication, Memory, MemoryScope, MemoryStatus, ScopeChoice, TRUST_APPLY_THRESHOLD,
 };
 use secguard_core::review::{Decision, Review, ReviewTarget, Role};
-use secguard_store::{Store, StoreError, sign_registration};
+use secguard_store::{KeyRegistration, Store, StoreError, sign_registration};
+
+fn reg(store: &dyn Store, name: &str, pk: &str, role: Role, signer: &Signer) -> KeyRegistration {
+    ok(sign_registration(store, name, pk, role, signer))
+}
 
 fn memory_of(store: &dyn Store, id: Option<i64>) -> Memory {
     ok(store.memory(id.unwrap_or_else(|| panic!("no memory")))).unwrap_or_else(|| panic!("gone"))
@@ -128,28 +133,19 @@ fn roles_change_only_by_an_admins_signature() {
     let eve = key("eve");
     // Before any admin, a non-admin self-registration is refused.
     assert!(matches!(
-        store.register_key(&sign_registration(
-            "eve",
-            &eve.public_key(),
-            Role::Reviewer,
-            &eve
-        )),
+        store.register_key(&reg(&store, "eve", &eve.public_key(), Role::Reviewer, &eve)),
         Err(StoreError::Invalid(_))
     ));
     let keys = with_keys(&store, "root", &["bob"]);
     // `review reviewer eve --role admin` by eve herself while an admin exists.
     assert!(matches!(
-        store.register_key(&sign_registration(
-            "eve",
-            &eve.public_key(),
-            Role::Admin,
-            &eve
-        )),
+        store.register_key(&reg(&store, "eve", &eve.public_key(), Role::Admin, &eve)),
         Err(StoreError::Invalid(_))
     ));
     // A plain reviewer cannot promote anyone.
     assert!(matches!(
-        store.register_key(&sign_registration(
+        store.register_key(&reg(
+            &store,
             "eve",
             &eve.public_key(),
             Role::Admin,
@@ -159,7 +155,7 @@ fn roles_change_only_by_an_admins_signature() {
     ));
     // The last admin cannot demote itself.
     let root_pk = keys[0].public_key();
-    let mut demote = sign_registration("root", &root_pk, Role::Reviewer, &keys[0]);
+    let mut demote = reg(&store, "root", &root_pk, Role::Reviewer, &keys[0]);
     demote.created_at += 10;
     demote.signature = keys[0].sign(&secguard_core::identity::key_message(
         &secguard_core::identity::KeyClaim {
@@ -178,7 +174,7 @@ fn roles_change_only_by_an_admins_signature() {
         "INSERT INTO reviewers (name, role, created_at) VALUES ('eve', 'admin', 0)",
         [],
     ));
-    let forged = sign_registration("eve", &eve.public_key(), Role::Admin, &eve);
+    let forged = reg(&store, "eve", &eve.public_key(), Role::Admin, &eve);
     ok(raw(&path).execute(
         "INSERT INTO reviewer_keys (reviewer, public_key, role, created_at, signed_by, signature) \
          VALUES ('eve', ?1, 'admin', ?2, ?1, ?3)",
@@ -202,7 +198,7 @@ fn roles_change_only_by_an_admins_signature() {
         Err(StoreError::Invalid(_))
     ));
     // The admin's signature promotes, audited.
-    let mut promote = sign_registration("eve", &eve.public_key(), Role::Admin, &keys[0]);
+    let mut promote = reg(&store, "eve", &eve.public_key(), Role::Admin, &keys[0]);
     promote.created_at += 20;
     promote.signature = keys[0].sign(&secguard_core::identity::key_message(
         &secguard_core::identity::KeyClaim {

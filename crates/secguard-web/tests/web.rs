@@ -598,12 +598,16 @@ fn a_form_naming_another_reviewer_changes_nothing_and_decisions_are_signed() {
     seed(&store);
     let root = Signer::from_secret([3; 32]);
     store
-        .register_key(&secguard_store::sign_registration(
-            "root",
-            &root.public_key(),
-            secguard_core::review::Role::Admin,
-            &root,
-        ))
+        .register_key(
+            &secguard_store::sign_registration(
+                &store,
+                "root",
+                &root.public_key(),
+                secguard_core::review::Role::Admin,
+                &root,
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     let s = start_as(dir, db, Arc::new(store), "carol", None);
     let csrf = s.csrf();
@@ -643,12 +647,16 @@ fn a_server_started_with_a_key_signs_its_decisions() {
     seed(&store);
     let root = Arc::new(Signer::from_secret([3; 32]));
     store
-        .register_key(&secguard_store::sign_registration(
-            "root",
-            &root.public_key(),
-            secguard_core::review::Role::Admin,
-            &root,
-        ))
+        .register_key(
+            &secguard_store::sign_registration(
+                &store,
+                "root",
+                &root.public_key(),
+                secguard_core::review::Role::Admin,
+                &root,
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     let s = start_as(dir, db, Arc::new(store), "root", Some(root));
     let csrf = s.csrf();

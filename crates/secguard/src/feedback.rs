@@ -471,7 +471,8 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             let added = labels::import_labels(&store, &rows)?;
             let _ = writeln!(
                 ctx.stderr,
-                "secguard: imported {added} of {} labels from {}",
+                "secguard: imported {added} of {} labels from {} (unsigned: memories they create are \
+                 pending, never applied, until a verified reviewer confirms them)",
                 rows.len(),
                 file.display()
             );
@@ -538,11 +539,12 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             };
             let store = open(&settings)?;
             let reg = secguard_store::sign_registration(
+                &store,
                 &name,
                 &signer.public_key(),
                 Role::Admin,
                 &signer,
-            );
+            )?;
             store.register_key(&reg)?;
             write_stdout(
                 ctx,
@@ -728,7 +730,7 @@ fn set_reviewer(
     let role = role.unwrap_or(Role::Reviewer);
     let mut last = None;
     for key in keys {
-        let reg = secguard_store::sign_registration(name, &key, role, signer);
+        let reg = secguard_store::sign_registration(store, name, &key, role, signer)?;
         last = Some(store.register_key(&reg)?);
     }
     last.ok_or_else(|| anyhow!("nothing registered"))

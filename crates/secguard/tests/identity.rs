@@ -305,3 +305,42 @@ fn keygen_writes_a_private_file_and_keeps_an_existing_one() {
         assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
     }
 }
+
+#[test]
+fn a_hand_written_label_file_only_proposes() {
+    let dir = Dir::new();
+    dir.create("app.py", APP_PY);
+    dir.create("secguard.toml", "[store]\nproject = \"demo\"\n");
+    let report = scan_json(&dir);
+    let finding = high(&report);
+    let fp = finding["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let path = finding["location"]["path"].as_str().unwrap_or_default();
+    let rule = finding["rule_id"].as_str().unwrap_or_default();
+    let mut csv = String::from(
+        "kind,project,path,fingerprint,rule_id,reviewer,decision,cwe,severity,note,corrected_code,created_at\n",
+    );
+    for (who, at) in [("a", "01"), ("b", "02"), ("admin", "03")] {
+        csv.push_str(&format!(
+            "finding,demo,{path},{fp},{rule},{who},false_positive,,,fine,,2026-01-01T00:00:{at}Z\n"
+        ));
+    }
+    dir.create("labels.csv", &csv);
+    let out = dir
+        .cmd()
+        .args(["review", "import", "labels.csv"])
+        .run()
+        .expect_code(0);
+    assert!(out.stderr.contains("imported 3 of 3"), "{}", out.stderr);
+    assert!(out.stderr.contains("pending"), "{}", out.stderr);
+    assert!(suppression_of(&scan_json(&dir), &fp).is_null());
+    let list = dir
+        .cmd()
+        .args(["feedback", "list"])
+        .run()
+        .expect_code(0)
+        .stdout;
+    assert!(list.contains("pending"), "{list}");
+}

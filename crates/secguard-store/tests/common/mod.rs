@@ -122,23 +122,25 @@ pub fn key(name: &str) -> Signer {
 pub fn with_keys(store: &dyn Store, admin: &str, others: &[&str]) -> Vec<Signer> {
     let a = key(admin);
     store
-        .register_key(&secguard_store::sign_registration(
+        .register_key(&ok(secguard_store::sign_registration(
+            store,
             admin,
             &a.public_key(),
             Role::Admin,
             &a,
-        ))
+        )))
         .unwrap_or_else(|e| panic!("{e}"));
     let mut keys = vec![];
     for name in others {
         let k = key(name);
         store
-            .register_key(&secguard_store::sign_registration(
+            .register_key(&ok(secguard_store::sign_registration(
+                store,
                 name,
                 &k.public_key(),
                 Role::Reviewer,
                 &a,
-            ))
+            )))
             .unwrap_or_else(|e| panic!("{e}"));
         keys.push(k);
     }
