@@ -324,3 +324,40 @@ fn unsigned_label_imports_only_propose() {
     assert_eq!(m.status, MemoryStatus::Pending);
     assert!(!m.is_trusted(), "even a low finding stays until confirmed");
 }
+
+/// A database written by the release before keys (schema 3): a project
+/// `v3fix`, one critical finding, `root` made admin by a typed command and
+/// its false-positive decision, which then hid the finding alone.
+#[test]
+fn a_schema_3_database_keeps_working_with_its_rows_unverified() {
+    let dir = tempdir();
+    let path = dir.path().join("old.db");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schema-v3.db");
+    ok(std::fs::copy(&fixture, &path));
+    let store = open(&path);
+    let version: i64 = ok(raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)));
+    assert_eq!(version, secguard_store::SCHEMA_VERSION);
+    let reviews = ok(store.reviews(&secguard_store::ReviewFilter::default()));
+    assert_eq!(reviews.len(), 1);
+    assert!(!reviews[0].verified && reviews[0].signature.is_none());
+    let memories = ok(store.memories(false));
+    assert_eq!(memories.len(), 1);
+    let m = &memories[0];
+    assert_eq!(m.reviewers, ["root"]);
+    assert!(!m.admin_approved, "a typed role is no longer an admin");
+    assert!(m.is_trusted() && !m.may_hide(Severity::Critical));
+    assert!(m.may_hide(Severity::Medium));
+    // The old admin re-establishes itself with a key; decisions go on.
+    let keys = with_keys(&store, "root", &[]);
+    let fp = match &reviews[0].target {
+        ReviewTarget::Finding { fingerprint } => fingerprint.clone(),
+        other => panic!("{other:?}"),
+    };
+    let out = ok(store.add_review(&signed(
+        &store,
+        finding_review("v3fix", &fp, "root", Decision::FalsePositive),
+        &keys[0],
+    )));
+    let m = memory_of(&store, out.memory_strengthened);
+    assert!(m.admin_approved && m.may_hide(Severity::Critical));
+}
