@@ -673,6 +673,37 @@ fn a_server_started_with_a_key_signs_its_decisions() {
 }
 
 #[test]
+fn an_unverified_import_is_shown_as_pending() {
+    let s = start();
+    let memory = secguard_core::memory::Memory {
+        id: 9,
+        scope: secguard_core::memory::MemoryScope {
+            project: Some(PROJECT.into()),
+            rule: Some("py/xss".into()),
+            ..Default::default()
+        },
+        condition: "claimed by a file".into(),
+        implication: secguard_core::memory::Implication::FalsePositive,
+        source_reviews: vec![1, 2],
+        reviewers: vec!["a".into(), "b".into()],
+        verified_reviewers: vec!["a".into(), "b".into()],
+        admin_approved: true,
+        trust: 1.0,
+        status: MemoryStatus::Active,
+        conflicts_with: vec![],
+        created_at: 1,
+        updated_at: 1,
+    };
+    s.store()
+        .import_memories(&[memory], &[], "test")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = s.page("/memories");
+    assert!(page.contains("claimed by a file"), "{page}");
+    assert!(page.contains(">pending<"), "{page}");
+    assert!(!page.contains("(admin)"), "{page}");
+}
+
+#[test]
 fn a_sample_decision_is_saved() {
     let s = start();
     let csrf = s.csrf();

@@ -900,9 +900,14 @@ pub fn cmd_feedback(
             let reviews = store.reviews(&ReviewFilter::default())?;
             for r in reviews.iter().filter(|r| m.source_reviews.contains(&r.id)) {
                 text.push_str(&format!(
-                    "    review #{} by {} at {}: {}{}\n",
+                    "    review #{} by {}{} at {}: {}{}\n",
                     r.id,
                     r.reviewer,
+                    if r.verified {
+                        " (signed, verified)"
+                    } else {
+                        " (unsigned)"
+                    },
                     format_timestamp(r.created_at),
                     r.decision,
                     if r.note.is_empty() {
