@@ -361,3 +361,46 @@ fn a_schema_3_database_keeps_working_with_its_rows_unverified() {
     let m = memory_of(&store, out.memory_strengthened);
     assert!(m.admin_approved && m.may_hide(Severity::Critical));
 }
+
+#[test]
+fn signed_labels_verify_on_import_and_edited_ones_only_propose() {
+    let dir = tempdir();
+    let here = open(&dir.path().join("a.db"));
+    seeded(&here);
+    let keys = with_keys(&here, "root", &["alice"]);
+    let mut wide = finding_review("demo", "fp-web-3", "alice", Decision::FalsePositive);
+    wide.scope = ScopeChoice::Rule;
+    wide.note = "templating escapes it".into();
+    ok(here.add_review(&signed(&here, wide, &keys[1])));
+    let reviews = ok(here.reviews(&secguard_store::ReviewFilter::default()));
+    let rows = ok(secguard_store::labels::rows_from_reviews(&reviews, &here));
+    let mut csv = Vec::new();
+    ok(secguard_store::labels::write_csv(&rows, &mut csv));
+    let csv = ok(String::from_utf8(csv));
+
+    // The same team in another database: the signed row verifies.
+    let there = open(&dir.path().join("b.db"));
+    seeded(&there);
+    with_keys(&there, "root", &["alice"]);
+    let rows = ok(secguard_store::labels::read_csv(&csv));
+    assert_eq!(ok(secguard_store::labels::import_labels(&there, &rows)), 1);
+    let m = ok(there.memories(false));
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].status, MemoryStatus::Active);
+    assert_eq!(m[0].verified_reviewers, ["alice"]);
+    assert_eq!(m[0].scope.rule.as_deref(), Some("py/xss"));
+
+    // An edited row (the note) no longer verifies: recorded unsigned, the
+    // memory it makes is pending and only as wide as the finding.
+    let edited = csv.replace("templating escapes it", "everything is fine");
+    let third = open(&dir.path().join("c.db"));
+    seeded(&third);
+    with_keys(&third, "root", &["alice"]);
+    let rows = ok(secguard_store::labels::read_csv(&edited));
+    assert_eq!(ok(secguard_store::labels::import_labels(&third, &rows)), 1);
+    let m = ok(third.memories(false));
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].status, MemoryStatus::Pending);
+    assert!(m[0].verified_reviewers.is_empty());
+    assert_eq!(m[0].scope.fingerprint.as_deref(), Some("fp-web-3"));
+}
