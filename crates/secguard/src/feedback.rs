@@ -126,7 +126,7 @@ pub fn apply(findings: &mut [Finding], memories: &[Memory], project: &str) -> (A
             kind: NoteKind::MemoryNotApplied,
             line: Some(line),
             message: format!(
-                "memory #{id} would hide a high or critical finding and needs a second reviewer (or an admin)"
+                "memory #{id} would hide a high or critical finding and needs a second reviewer: two verified (signed) reviewers or a verified admin; unsigned decisions do not count"
             ),
         });
     }
@@ -1060,7 +1060,10 @@ fn memory_line(m: &Memory) -> String {
         flags.push(format!("conflicts with {}", ids.join(", ")));
     }
     if m.implication.hides(Severity::High) && !m.may_hide(Severity::High) {
-        flags.push("needs a second reviewer to hide high/critical findings".to_string());
+        flags.push(
+            "needs a second reviewer (two verified, or a verified admin) to hide high/critical findings"
+                .to_string(),
+        );
     }
     let flags = if flags.is_empty() {
         String::new()
