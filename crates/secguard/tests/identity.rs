@@ -194,6 +194,12 @@ fn a_reviewer_cannot_make_herself_admin() {
         .expect_code(0)
         .stdout;
     assert!(audit.contains("root reviewer.key reviewer:eve"), "{audit}");
+    // The admin promotes her, at once (same second): signed, audited.
+    let out = with_key(&dir, "root")
+        .args(["review", "reviewer", "eve", "--role", "admin"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout.contains("eve (admin)"), "{}", out.stdout);
 }
 
 #[test]
