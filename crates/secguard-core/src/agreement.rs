@@ -231,6 +231,9 @@ mod tests {
             note: String::new(),
             corrected_code: None,
             created_at: id,
+            scope: None,
+            signature: None,
+            verified: false,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod sarif;
 pub use model::*;
 pub use report::*;
 pub mod agreement;
+pub mod identity;
 pub mod memory;
 pub mod retrieval;
 pub mod review;

@@ -19,6 +19,10 @@ pub const TRUST_ALPHA: f64 = 0.3;
 /// Below this a memory is kept and shown but no longer applied. One
 /// disagreement takes a new memory (0.7) to 0.49.
 pub const TRUST_APPLY_THRESHOLD: f64 = 0.5;
+/// Trust of an imported memory that no verified signature vouches for: it
+/// is kept and shown as pending, never applied, until a verified reviewer
+/// confirms it with a decision of the same scope and implication.
+pub const TRUST_PENDING: f64 = 0.3;
 
 /// Which findings a memory is about. Every field that is set must match;
 /// an empty scope matches nothing (see [`MemoryScope::is_empty`]).
@@ -258,6 +262,8 @@ pub enum MemoryStatus {
     #[default]
     Active,
     Revoked,
+    /// Imported without a verifiable signature: shown, never applied.
+    Pending,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -271,10 +277,17 @@ pub struct Memory {
     /// The reviews that created or later confirmed it.
     #[serde(default)]
     pub source_reviews: Vec<i64>,
-    /// Distinct reviewers among the source reviews, sorted.
+    /// Distinct reviewers among the source reviews, sorted, whether their
+    /// decisions were signed or not (for display and provenance).
     #[serde(default)]
     pub reviewers: Vec<String>,
-    /// Whether an admin is among the reviewers.
+    /// Distinct reviewers whose signed source decisions verified with a key
+    /// registered to them, sorted. The store recomputes this (and
+    /// `admin_approved`) from the source reviews whenever it loads a
+    /// memory; values in an import file are ignored.
+    #[serde(default)]
+    pub verified_reviewers: Vec<String>,
+    /// Whether a verified admin signed one of the source decisions.
     #[serde(default)]
     pub admin_approved: bool,
     pub trust: f64,
@@ -290,9 +303,11 @@ pub struct Memory {
 
 impl Memory {
     /// The two-reviewer rule: hiding or lowering a high or critical finding
-    /// takes two distinct reviewers or an admin.
+    /// takes two distinct *verified* reviewers (signed decisions, keys
+    /// registered to them) or one verified admin. Unsigned decisions, and
+    /// names typed anywhere, never count.
     pub fn may_hide(&self, severity: Severity) -> bool {
-        severity < Severity::High || self.reviewers.len() >= 2 || self.admin_approved
+        severity < Severity::High || self.verified_reviewers.len() >= 2 || self.admin_approved
     }
 
     /// Whether the two-reviewer rule stops this memory on a finding of
@@ -353,9 +368,18 @@ pub fn plan_finding_review(input: &FindingReview<'_>, memories: &[Memory]) -> Me
     let Some(implication) = Implication::of_decision(review.decision, review.severity) else {
         return plan;
     };
-    let mut scope = MemoryScope::for_finding(input.scope, &review.project, input.finding);
-    if let Some(glob) = input.path_glob {
-        scope.path_glob = Some(glob.to_string());
+    let scope = review_scope(input.scope, input.path_glob, &review.project, input.finding);
+    // A verified decision of the same scope and implication confirms a
+    // pending (imported, unverified) memory.
+    if review.verified {
+        plan.strengthen = memories
+            .iter()
+            .find(|m| {
+                m.status == MemoryStatus::Pending
+                    && m.scope == scope
+                    && m.implication == implication
+            })
+            .map(|m| m.id);
     }
     for m in memories.iter().filter(|m| m.is_live()) {
         if !m.scope.matches(&review.project, input.finding) {
@@ -365,7 +389,7 @@ pub fn plan_finding_review(input: &FindingReview<'_>, memories: &[Memory]) -> Me
         plan.trust_updates
             .push((m.id, m.trust, updated_trust(m.trust, agrees), agrees));
         if m.scope == scope && m.implication == implication {
-            plan.strengthen = Some(m.id);
+            plan.strengthen.get_or_insert(m.id);
         } else if m.implication.contradicts(implication) {
             plan.conflicts.push(m.id);
         }
@@ -378,8 +402,13 @@ pub fn plan_finding_review(input: &FindingReview<'_>, memories: &[Memory]) -> Me
             scope,
             implication,
             source_reviews: vec![review.id],
+            verified_reviewers: if review.verified {
+                vec![reviewer.clone()]
+            } else {
+                Vec::new()
+            },
             reviewers: vec![reviewer],
-            admin_approved: input.reviewer_role == Role::Admin,
+            admin_approved: review.verified && input.reviewer_role == Role::Admin,
             trust: TRUST_INITIAL,
             status: MemoryStatus::Active,
             conflicts_with: Vec::new(),
@@ -388,6 +417,21 @@ pub fn plan_finding_review(input: &FindingReview<'_>, memories: &[Memory]) -> Me
         });
     }
     plan
+}
+
+/// The memory scope a finding decision creates or strengthens: the
+/// reviewer's choice, narrowed by `path_glob`. Signed with the decision.
+pub fn review_scope(
+    choice: ScopeChoice,
+    path_glob: Option<&str>,
+    project: &str,
+    finding: &FindingFacts,
+) -> MemoryScope {
+    let mut scope = MemoryScope::for_finding(choice, project, finding);
+    if let Some(glob) = path_glob {
+        scope.path_glob = Some(glob.to_string());
+    }
+    scope
 }
 
 fn condition_text(review: &Review, f: &FindingFacts, implication: Implication) -> String {
@@ -405,7 +449,8 @@ fn condition_text(review: &Review, f: &FindingFacts, implication: Implication) -
     }
 }
 
-/// Add a review to a memory's sources (strengthening it).
+/// Add a review to a memory's sources (strengthening it). A verified
+/// review also counts as a verified signer and confirms a pending memory.
 pub fn add_source(memory: &mut Memory, review: &Review, role: Role) {
     if !memory.source_reviews.contains(&review.id) {
         memory.source_reviews.push(review.id);
@@ -413,7 +458,16 @@ pub fn add_source(memory: &mut Memory, review: &Review, role: Role) {
     let mut reviewers: BTreeSet<String> = memory.reviewers.iter().cloned().collect();
     reviewers.insert(review.reviewer.clone());
     memory.reviewers = reviewers.into_iter().collect();
-    memory.admin_approved |= role == Role::Admin;
+    if review.verified {
+        let mut verified: BTreeSet<String> = memory.verified_reviewers.iter().cloned().collect();
+        verified.insert(review.reviewer.clone());
+        memory.verified_reviewers = verified.into_iter().collect();
+        memory.admin_approved |= role == Role::Admin;
+        if memory.status == MemoryStatus::Pending {
+            memory.status = MemoryStatus::Active;
+            memory.trust = memory.trust.max(TRUST_INITIAL);
+        }
+    }
     memory.updated_at = review.created_at;
 }
 
@@ -596,6 +650,9 @@ mod tests {
             note: String::new(),
             corrected_code: None,
             created_at: 100 + id,
+            scope: None,
+            signature: None,
+            verified: true,
         }
     }
 
@@ -745,6 +802,53 @@ mod tests {
         assert!(admin.may_hide(Severity::Critical));
         // A medium finding needs only one reviewer.
         assert!(m.may_hide(Severity::Medium));
+    }
+
+    #[test]
+    fn unverified_reviewers_never_count_toward_hiding_high_findings() {
+        let f = facts("py/sqli", "app/db.py", "fp1", Severity::Critical);
+        let unsigned = |id, who: &str| Review {
+            verified: false,
+            ..review(id, who, Decision::FalsePositive, None)
+        };
+        let mut m = created(
+            plan(
+                &unsigned(1, "a"),
+                &f,
+                Role::Admin,
+                ScopeChoice::Finding,
+                &[],
+            ),
+            1,
+        );
+        assert!(!m.admin_approved, "an unsigned admin is no admin");
+        add_source(&mut m, &unsigned(2, "b"), Role::Reviewer);
+        assert_eq!(m.reviewers, vec!["a".to_string(), "b".to_string()]);
+        assert!(m.verified_reviewers.is_empty());
+        assert!(!m.may_hide(Severity::Critical));
+        assert!(m.may_hide(Severity::Medium));
+        // A pending memory is never applied, whatever it claims.
+        let mut p = m.clone();
+        p.status = MemoryStatus::Pending;
+        p.verified_reviewers = vec!["x".into(), "y".into()];
+        p.admin_approved = true;
+        p.trust = 1.0;
+        assert!(!p.is_trusted());
+        // A verified decision of the same scope confirms it.
+        let mut pending = p.clone();
+        pending.trust = TRUST_PENDING;
+        let r = review(3, "carol", Decision::FalsePositive, None);
+        let confirm = plan(
+            &r,
+            &f,
+            Role::Reviewer,
+            ScopeChoice::Finding,
+            std::slice::from_ref(&pending),
+        );
+        assert_eq!(confirm.strengthen, Some(1));
+        add_source(&mut pending, &r, Role::Reviewer);
+        assert_eq!(pending.status, MemoryStatus::Active);
+        assert!(pending.is_trusted());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Human decisions: reviewers, what they decided about a finding or a
 //! sample, and the timestamps the store records them with.
 
+use crate::identity::{DecisionClaim, Signature, decision_message};
+use crate::memory::MemoryScope;
 use crate::{Cwe, Severity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -152,6 +154,43 @@ pub struct Review {
     pub corrected_code: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+    /// The memory scope the decision was signed for (findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<MemoryScope>,
+    /// The reviewer's signature over [`Review::message`], if signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+    /// Set by the store, never read from a file: the signature verifies
+    /// and its key is registered to `reviewer`. Only verified decisions
+    /// count toward hiding high or critical findings.
+    #[serde(default)]
+    pub verified: bool,
+}
+
+impl Review {
+    /// The canonical bytes the reviewer signs.
+    pub fn message(&self) -> Vec<u8> {
+        decision_message(&DecisionClaim {
+            project: &self.project,
+            target: &self.target,
+            decision: self.decision,
+            cwe: &self.cwe,
+            severity: self.severity,
+            note: &self.note,
+            corrected_code: self.corrected_code.as_deref(),
+            scope: self.scope.as_ref(),
+            reviewer: &self.reviewer,
+            created_at: self.created_at,
+        })
+    }
+
+    /// Whether the signature (if any) verifies with the key it names. The
+    /// caller still checks that the key belongs to `reviewer`.
+    pub fn signature_verifies(&self) -> bool {
+        self.signature
+            .as_ref()
+            .is_some_and(|s| crate::identity::verify(s, &self.message()))
+    }
 }
 
 /// Unix seconds as RFC 3339 UTC (`2026-11-30T17:04:05Z`), without a time

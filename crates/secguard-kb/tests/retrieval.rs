@@ -31,6 +31,7 @@ fn memory(id: i64, rule: &str, cwe: u32, note: &str, trust: f64) -> Memory {
         implication: Implication::TruePositive,
         source_reviews: vec![1],
         reviewers: vec!["alice".into()],
+        verified_reviewers: Vec::new(),
         admin_approved: false,
         trust,
         status: MemoryStatus::Active,

@@ -17,10 +17,16 @@
 //!   (so an empty corrected code reads back as unset).
 //! - `created_at`: RFC 3339 UTC, `2026-11-30T17:04:05Z` (offsets and
 //!   fractional seconds are accepted on import).
+//! - `scope`, `public_key`, `signature`: a signed decision's memory scope
+//!   (JSON text), key and signature (hex); empty or absent when unsigned.
+//!   On import a row is signed only if its signature verifies with a key
+//!   registered to its reviewer in the importing store; every other row is
+//!   recorded unsigned, and the memory it creates is pending.
 
 use crate::sqlite::check_reviewer_name;
 use crate::{NewReview, ReviewFilter, Store, StoreError, StoreResult};
-use secguard_core::memory::ScopeChoice;
+use secguard_core::identity::Signature;
+use secguard_core::memory::{MemoryScope, ScopeChoice};
 use secguard_core::review::{Decision, Review, ReviewTarget, format_timestamp};
 use secguard_core::{Cwe, Severity};
 use serde::{Deserialize, Serialize};
@@ -30,7 +36,7 @@ use std::fmt;
 use std::io::Write;
 
 /// The column names, in file order.
-pub const LABEL_COLUMNS: [&str; 12] = [
+pub const LABEL_COLUMNS: [&str; 15] = [
     "kind",
     "project",
     "path",
@@ -43,6 +49,9 @@ pub const LABEL_COLUMNS: [&str; 12] = [
     "note",
     "corrected_code",
     "created_at",
+    "scope",
+    "public_key",
+    "signature",
 ];
 
 /// Columns a file must have; the others default to empty.
@@ -94,6 +103,13 @@ pub struct LabelRow {
     /// Unix seconds; RFC 3339 in files.
     #[serde(with = "rfc3339")]
     pub created_at: i64,
+    /// The memory scope a signed decision was signed for, as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// Why a label file does not parse: where, which field, and what is wrong.
@@ -118,8 +134,9 @@ impl std::error::Error for LabelError {}
 
 impl LabelRow {
     /// The review this row records. An empty `project` takes
-    /// `default_project`; the memory scope is always the finding itself
-    /// (an import should not widen what a reviewer decided).
+    /// `default_project`. The memory scope is the finding itself (an import
+    /// should not widen what a reviewer decided), unless the row is signed:
+    /// then it is the scope the reviewer signed, which the store checks.
     pub fn to_new_review(&self, default_project: &str) -> NewReview {
         let project = if self.project.is_empty() {
             default_project.to_string()
@@ -134,6 +151,24 @@ impl LabelRow {
                 path: self.path.clone(),
             },
         };
+        let signed = match (&self.scope, &self.public_key, &self.signature) {
+            (scope, Some(public_key), Some(signature)) => {
+                let scope: Option<MemoryScope> =
+                    scope.as_deref().and_then(|s| serde_json::from_str(s).ok());
+                Some((
+                    scope.map(|s| scope_choice(&s)),
+                    Signature {
+                        public_key: public_key.clone(),
+                        signature: signature.clone(),
+                    },
+                ))
+            }
+            _ => None,
+        };
+        let (scope, path_glob) = signed
+            .as_ref()
+            .and_then(|(c, _)| c.clone())
+            .unwrap_or((ScopeChoice::Finding, None));
         NewReview {
             project,
             target,
@@ -143,14 +178,18 @@ impl LabelRow {
             severity: self.severity,
             note: self.note.clone(),
             corrected_code: self.corrected_code.clone(),
-            scope: ScopeChoice::Finding,
-            path_glob: None,
+            scope,
+            path_glob,
             created_at: Some(self.created_at),
+            // Unsigned rows (or signed ones the store refuses, see
+            // `import_labels`) only propose: their memories are pending.
+            signature: signed.map(|(_, s)| s),
+            imported: true,
         }
     }
 
     /// The CSV cells, in [`LABEL_COLUMNS`] order.
-    fn cells(&self) -> [String; 12] {
+    fn cells(&self) -> [String; 15] {
         [
             self.kind.as_str().to_string(),
             self.project.clone(),
@@ -164,6 +203,9 @@ impl LabelRow {
             self.note.clone(),
             self.corrected_code.clone().unwrap_or_default(),
             format_timestamp(self.created_at),
+            self.scope.clone().unwrap_or_default(),
+            self.public_key.clone().unwrap_or_default(),
+            self.signature.clone().unwrap_or_default(),
         ]
     }
 }
@@ -210,6 +252,13 @@ pub fn rows_from_reviews(reviews: &[Review], store: &dyn Store) -> StoreResult<V
             note: r.note.clone(),
             corrected_code: r.corrected_code.clone(),
             created_at: r.created_at,
+            scope: r
+                .signature
+                .as_ref()
+                .and(r.scope.as_ref())
+                .and_then(|s| serde_json::to_string(s).ok()),
+            public_key: r.signature.as_ref().map(|s| s.public_key.clone()),
+            signature: r.signature.as_ref().map(|s| s.signature.clone()),
         });
     }
     Ok(rows)
@@ -379,7 +428,20 @@ pub fn import_labels(store: &dyn Store, rows: &[LabelRow]) -> StoreResult<usize>
         {
             continue;
         }
-        store.add_review(&new).map_err(|e| match e {
+        let result = match store.add_review(&new) {
+            // A signature that does not verify here (unknown key, edited
+            // row) is not a reason to refuse the label: it is recorded
+            // unsigned, so its memory is pending.
+            Err(StoreError::Invalid(_)) if new.signature.is_some() => {
+                let mut unsigned = row.clone();
+                unsigned.signature = None;
+                unsigned.public_key = None;
+                unsigned.scope = None;
+                store.add_review(&unsigned.to_new_review(""))
+            }
+            other => other,
+        };
+        result.map_err(|e| match e {
             StoreError::Invalid(m) => StoreError::Invalid(format!("label row {}: {m}", i + 1)),
             other => other,
         })?;
@@ -480,6 +542,15 @@ where
     let corrected_code = Some(get("corrected_code")?).filter(|c| !c.is_empty());
     let created_at =
         parse_timestamp(required("created_at")?.trim()).map_err(|m| err("created_at", m))?;
+    let optional = |name: &str| -> Result<Option<String>, LabelError> {
+        Ok(Some(get(name)?.trim().to_string()).filter(|v| !v.is_empty()))
+    };
+    let scope = optional("scope")?;
+    if let Some(text) = &scope
+        && serde_json::from_str::<MemoryScope>(text).is_err()
+    {
+        return Err(err("scope", "not a memory scope (JSON)".to_string()));
+    }
     Ok(LabelRow {
         kind,
         project,
@@ -493,7 +564,28 @@ where
         note,
         corrected_code,
         created_at,
+        scope,
+        public_key: optional("public_key")?,
+        signature: optional("signature")?,
     })
+}
+
+/// The reviewer's choice that resolves to `scope` again (`review_scope`
+/// with the same finding), so a signed row's signature can be checked.
+fn scope_choice(scope: &MemoryScope) -> (ScopeChoice, Option<String>) {
+    let choice = if scope.fingerprint.is_some() {
+        ScopeChoice::Finding
+    } else if scope.rule.is_some() {
+        ScopeChoice::Rule
+    } else {
+        ScopeChoice::Cwe
+    };
+    let glob = if choice == ScopeChoice::Finding {
+        None
+    } else {
+        scope.path_glob.clone()
+    };
+    (choice, glob)
 }
 
 fn usize_line(line: u64) -> usize {

@@ -14,7 +14,10 @@ mod sqlite;
 
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 
-use secguard_core::memory::{Memory, ScopeChoice};
+use secguard_core::identity::{
+    DecisionClaim, KeyClaim, Signature, Signer, decision_message, key_message,
+};
+use secguard_core::memory::{Memory, MemoryScope, ScopeChoice};
 use secguard_core::review::{Decision, Review, ReviewTarget, Reviewer, Role};
 use secguard_core::{Cwe, Finding, Severity, Verdict};
 use serde::{Deserialize, Serialize};
@@ -163,8 +166,17 @@ pub struct NewReview {
     /// Narrows the memory to paths matching this glob (`tests/**`); the
     /// finding's own path must match it.
     pub path_glob: Option<String>,
-    /// Unix seconds; `None` for now. Imports keep the original time.
+    /// Unix seconds; `None` for now. Imports keep the original time. A
+    /// signed review must give it (it is part of what was signed).
     pub created_at: Option<i64>,
+    /// The reviewer's signature over the decision
+    /// (`secguard_core::identity::decision_message`, with the scope from
+    /// [`Store::review_scope`]). The store refuses a signature that does
+    /// not verify or whose key is not registered to `reviewer`.
+    pub signature: Option<Signature>,
+    /// From a label file rather than a reviewer at hand: unless signed and
+    /// verified, its memory enters as pending and it moves no trust.
+    pub imported: bool,
 }
 
 /// What recording a review did.
@@ -196,7 +208,8 @@ pub struct AuditEntry {
     pub actor: String,
     /// `review.created`, `memory.created`, `memory.strengthened`,
     /// `memory.trust`, `memory.conflict`, `memory.revoked`,
-    /// `memory.imported`, `reviewer.created`, `reviewer.role`, `scan.recorded`.
+    /// `memory.imported`, `memory.confirmed`, `reviewer.created`,
+    /// `reviewer.role`, `reviewer.key`, `scan.recorded`.
     pub action: String,
     /// What it acted on: `memory:4`, `review:12`, `reviewer:alice`, `run:3`.
     pub subject: String,
@@ -214,11 +227,16 @@ pub trait Store: Send + Sync {
     fn record_scan(&self, scan: &ScanRecord<'_>) -> StoreResult<i64>;
     fn runs(&self, project: Option<&str>, limit: usize) -> StoreResult<Vec<RunSummary>>;
 
-    /// Create the reviewer if missing. With `role`, set it (an audited
-    /// change); without, keep the existing role (new reviewers are plain
-    /// reviewers).
-    fn upsert_reviewer(&self, name: &str, role: Option<Role>, actor: &str)
-    -> StoreResult<Reviewer>;
+    /// Create the reviewer if missing (a plain reviewer). Roles change only
+    /// through [`Store::register_key`], signed by an admin.
+    fn ensure_reviewer(&self, name: &str, actor: &str) -> StoreResult<Reviewer>;
+    /// Register a reviewer's public key with a role, or change the role of
+    /// a registered key: signed by a registered admin's key, or, for the
+    /// first admin only (no admin exists yet), by the key itself. Audited.
+    fn register_key(&self, registration: &KeyRegistration) -> StoreResult<Reviewer>;
+    /// The registrations whose signature chain verifies, oldest first; a
+    /// key's latest one gives its role.
+    fn keys(&self) -> StoreResult<Vec<RegisteredKey>>;
     fn reviewer(&self, name: &str) -> StoreResult<Option<Reviewer>>;
     fn reviewers(&self) -> StoreResult<Vec<Reviewer>>;
 
@@ -235,14 +253,26 @@ pub trait Store: Send + Sync {
     /// (`secguard_core::memory::plan_finding_review`), in one transaction.
     /// Creates the reviewer if needed.
     fn add_review(&self, review: &NewReview) -> StoreResult<ReviewOutcome>;
+    /// The memory scope a finding decision would create or strengthen
+    /// (`None` for samples): what a signer signs with the decision.
+    fn review_scope(&self, review: &NewReview) -> StoreResult<Option<MemoryScope>>;
     fn reviews(&self, filter: &ReviewFilter) -> StoreResult<Vec<Review>>;
 
     fn memories(&self, include_revoked: bool) -> StoreResult<Vec<Memory>>;
     fn memory(&self, id: i64) -> StoreResult<Option<Memory>>;
     fn revoke_memory(&self, id: i64, actor: &str, reason: &str) -> StoreResult<Memory>;
     /// Add memories exported elsewhere, as new memories (new ids), with
-    /// conflicts against existing ones flagged. Returns the new ids.
-    fn import_memories(&self, memories: &[Memory], actor: &str) -> StoreResult<Vec<i64>>;
+    /// conflicts against existing ones flagged. What a file claims about
+    /// reviewers, admins and trust is ignored: a memory is vouched for only
+    /// by `decisions` among its sources whose signatures verify with keys
+    /// registered here (they are recorded as reviews); one without such a
+    /// decision enters as pending with trust below the apply threshold.
+    fn import_memories(
+        &self,
+        memories: &[Memory],
+        decisions: &[Review],
+        actor: &str,
+    ) -> StoreResult<Vec<ImportedMemory>>;
 
     /// Newest first.
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditEntry>>;
@@ -276,6 +306,40 @@ pub trait Store: Send + Sync {
     fn catalogue_entry(&self, id: u32) -> StoreResult<Option<CatalogueRow>>;
     /// `(child, parent)` pairs of the imported hierarchy in `view`.
     fn catalogue_hierarchy(&self, view: u32) -> StoreResult<Vec<(u32, u32)>>;
+}
+
+/// A public key registered to a reviewer (see [`Store::register_key`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRegistration {
+    pub reviewer: String,
+    /// Hex.
+    pub public_key: String,
+    pub role: Role,
+    /// Unix seconds; part of what is signed.
+    pub created_at: i64,
+    /// The registering admin's signature over
+    /// `secguard_core::identity::key_message`.
+    pub signature: Signature,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisteredKey {
+    pub reviewer: String,
+    pub public_key: String,
+    pub role: Role,
+    pub created_at: i64,
+    /// The public key of the admin who signed the registration.
+    pub signed_by: String,
+}
+
+/// What importing one memory did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportedMemory {
+    pub id: i64,
+    /// Reviewers whose signed decisions verified.
+    pub verified_reviewers: Vec<String>,
+    /// No verified decision vouches for it: shown, never applied.
+    pub pending: bool,
 }
 
 /// MITRE's CWE catalogue in the form the store keeps.
@@ -315,6 +379,61 @@ pub struct CatalogueMeta {
     pub source: String,
     pub imported_at: i64,
     pub entries: usize,
+}
+
+/// Sign `new` as its reviewer with `signer`: fixes its time (now, unless
+/// given), resolves the memory scope the store will record, and signs the
+/// canonical bytes. The one way every caller (CLI, review UI) signs.
+pub fn sign_review(store: &dyn Store, new: &mut NewReview, signer: &Signer) -> StoreResult<()> {
+    let created_at = *new.created_at.get_or_insert_with(now);
+    let scope = store.review_scope(new)?;
+    let message = decision_message(&DecisionClaim {
+        project: &new.project,
+        target: &new.target,
+        decision: new.decision,
+        cwe: &new.cwe,
+        severity: new.severity,
+        note: &new.note,
+        corrected_code: new.corrected_code.as_deref(),
+        scope: scope.as_ref(),
+        reviewer: &new.reviewer,
+        created_at,
+    });
+    new.signature = Some(signer.sign(&message));
+    Ok(())
+}
+
+/// A registration of `public_key` for `reviewer` with `role`, signed by
+/// `admin` (for the first admin, its own key). Its time is now, or just
+/// after the key's latest registration in `store` (each must be newer).
+pub fn sign_registration(
+    store: &dyn Store,
+    reviewer: &str,
+    public_key: &str,
+    role: Role,
+    admin: &Signer,
+) -> StoreResult<KeyRegistration> {
+    let public_key = public_key.trim().to_ascii_lowercase();
+    let latest = store
+        .keys()?
+        .iter()
+        .filter(|k| k.public_key == public_key)
+        .map(|k| k.created_at)
+        .max();
+    let created_at = latest.map_or_else(now, |t| now().max(t + 1));
+    let signature = admin.sign(&key_message(&KeyClaim {
+        reviewer,
+        public_key: &public_key,
+        role,
+        created_at,
+    }));
+    Ok(KeyRegistration {
+        reviewer: reviewer.to_string(),
+        public_key,
+        role,
+        created_at,
+        signature,
+    })
 }
 
 /// Seconds since the Unix epoch, now.

@@ -14,9 +14,9 @@
 
 use crate::Store;
 use crate::{
-    AuditEntry, CatalogueImport, CatalogueMeta, CatalogueRow, NewReview, QueueFilter, QueueItem,
-    ReviewFilter, ReviewOutcome, RunSummary, ScanRecord, StoreError, StoreResult, StoredFinding,
-    StoredSample, now,
+    AuditEntry, CatalogueImport, CatalogueMeta, CatalogueRow, ImportedMemory, KeyRegistration,
+    NewReview, QueueFilter, QueueItem, RegisteredKey, ReviewFilter, ReviewOutcome, RunSummary,
+    ScanRecord, StoreError, StoreResult, StoredFinding, StoredSample, now,
 };
 use rusqlite::types::Type;
 use rusqlite::types::Value as SqlValue;
@@ -24,14 +24,16 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior,
     params,
 };
+use secguard_core::identity::{KeyClaim, Signature, key_message, verify};
 use secguard_core::memory::{
-    FindingFacts, FindingReview, Memory, MemoryScope, MemoryStatus, add_source, plan_finding_review,
+    FindingFacts, FindingReview, Implication, Memory, MemoryScope, MemoryStatus, TRUST_INITIAL,
+    TRUST_PENDING, add_source, plan_finding_review, review_scope,
 };
 use secguard_core::review::{Decision, Review, ReviewTarget, Reviewer, Role};
 use secguard_core::{Cwe, Severity};
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -199,6 +201,27 @@ CREATE TABLE eval_results (
     PRIMARY KEY (run, job)
 );
 "#,
+    r#"
+-- Issue 14: reviewers prove who they are. A key registration is signed by
+-- a registered admin's key (the first admin's by its own key); a key's
+-- latest registration whose signature chain verifies gives its role. Rows
+-- are only ever added, so role history stays visible.
+CREATE TABLE reviewer_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reviewer TEXT NOT NULL REFERENCES reviewers (name),
+    public_key TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    signed_by TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE INDEX reviewer_keys_key ON reviewer_keys (public_key);
+-- A signed decision keeps the memory scope it was signed for, the key and
+-- the signature; rows from before this migration have none (unverified).
+ALTER TABLE reviews ADD COLUMN scope TEXT;
+ALTER TABLE reviews ADD COLUMN public_key TEXT;
+ALTER TABLE reviews ADD COLUMN signature TEXT;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -354,6 +377,7 @@ fn status_str(s: MemoryStatus) -> &'static str {
     match s {
         MemoryStatus::Active => "active",
         MemoryStatus::Revoked => "revoked",
+        MemoryStatus::Pending => "pending",
     }
 }
 
@@ -391,7 +415,7 @@ fn sample_row(row: &Row<'_>) -> rusqlite::Result<StoredSample> {
     })
 }
 
-const REVIEW_COLS: &str = "id, project, target_kind, target_id, reviewer, decision, cwe, severity, note, corrected_code, created_at";
+const REVIEW_COLS: &str = "id, project, target_kind, target_id, reviewer, decision, cwe, severity, note, corrected_code, created_at, scope, public_key, signature";
 
 fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
     let kind: String = row.get(2)?;
@@ -413,6 +437,15 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
         ),
     };
     let cwe: Vec<Cwe> = json_col(row, 6)?;
+    let public_key: Option<String> = row.get(12)?;
+    let signature: Option<String> = row.get(13)?;
+    let signature = match (public_key, signature) {
+        (Some(public_key), Some(signature)) => Some(Signature {
+            public_key,
+            signature,
+        }),
+        _ => None,
+    };
     Ok(Review {
         id: row.get(0)?,
         project: row.get(1)?,
@@ -424,6 +457,10 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
         note: row.get(8)?,
         corrected_code: row.get(9)?,
         created_at: row.get(10)?,
+        scope: json_opt_col(row, 11)?,
+        signature,
+        // Decided by `KeyBook::verify_review` after loading.
+        verified: false,
     })
 }
 
@@ -434,6 +471,7 @@ fn memory_row(row: &Row<'_>) -> rusqlite::Result<Memory> {
     let status = match status.as_str() {
         "active" => MemoryStatus::Active,
         "revoked" => MemoryStatus::Revoked,
+        "pending" => MemoryStatus::Pending,
         other => return Err(corrupt(8, format!("unknown memory status '{other}'"))),
     };
     Ok(Memory {
@@ -443,7 +481,9 @@ fn memory_row(row: &Row<'_>) -> rusqlite::Result<Memory> {
         implication: json_col(row, 3)?,
         source_reviews: json_col(row, 4)?,
         reviewers: json_col(row, 5)?,
-        admin_approved: row.get(6)?,
+        // Both recomputed from the signed source reviews by `verify_memories`.
+        verified_reviewers: Vec::new(),
+        admin_approved: false,
         trust: row.get(7)?,
         status,
         conflicts_with: json_col(row, 9)?,
@@ -476,23 +516,263 @@ fn audit(
     Ok(())
 }
 
+/// Without `include_revoked`, active and pending memories (pending ones
+/// are shown, never applied).
 fn load_memories(conn: &Connection, include_revoked: bool) -> Res<Vec<Memory>> {
     let sql = if include_revoked {
         format!("SELECT {MEMORY_COLS} FROM memories ORDER BY id")
     } else {
-        format!("SELECT {MEMORY_COLS} FROM memories WHERE status = 'active' ORDER BY id")
+        format!("SELECT {MEMORY_COLS} FROM memories WHERE status != 'revoked' ORDER BY id")
     };
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], memory_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let mut memories = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    verify_memories(conn, &mut memories)?;
+    Ok(memories)
 }
 
 fn load_memory(conn: &Connection, id: i64) -> Res<Option<Memory>> {
-    Ok(conn
+    let m = conn
         .query_row(
             &format!("SELECT {MEMORY_COLS} FROM memories WHERE id = ?1"),
             [id],
             memory_row,
+        )
+        .optional()?;
+    let mut ms: Vec<Memory> = m.into_iter().collect();
+    verify_memories(conn, &mut ms)?;
+    Ok(ms.pop())
+}
+
+/// The key registrations whose signatures verify, in the order they were
+/// made. A registration counts when its signer was an admin at that point,
+/// or when it is a self-signed admin while no admin existed (the first
+/// admin); it must be newer than the key's previous one (no replays), and a
+/// key belongs to one reviewer. Rows written into the file by other means
+/// are ignored, so the role that counts is always one an admin signed.
+#[derive(Debug, Default)]
+struct KeyBook {
+    /// Public key -> (reviewer, role, registered at), latest registration.
+    keys: HashMap<String, (String, Role, i64)>,
+    valid: Vec<RegisteredKey>,
+}
+
+impl KeyBook {
+    fn load(conn: &Connection) -> Res<KeyBook> {
+        let mut stmt = conn.prepare(
+            "SELECT reviewer, public_key, role, created_at, signed_by, signature \
+             FROM reviewer_keys ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut book = KeyBook::default();
+        for row in rows {
+            let (reviewer, public_key, role, created_at, signed_by, signature) = row?;
+            let Ok(role) = role.parse::<Role>() else {
+                continue;
+            };
+            let sig = Signature {
+                public_key: signed_by,
+                signature,
+            };
+            if book
+                .check(&reviewer, &public_key, role, created_at, &sig)
+                .is_ok()
+            {
+                book.admit(reviewer, public_key, role, created_at, sig.public_key);
+            }
+        }
+        Ok(book)
+    }
+
+    fn admit(
+        &mut self,
+        reviewer: String,
+        public_key: String,
+        role: Role,
+        created_at: i64,
+        signed_by: String,
+    ) {
+        self.keys
+            .insert(public_key.clone(), (reviewer.clone(), role, created_at));
+        self.valid.push(RegisteredKey {
+            reviewer,
+            public_key,
+            role,
+            created_at,
+            signed_by,
+        });
+    }
+
+    fn admins(&self) -> usize {
+        self.keys
+            .values()
+            .filter(|(_, r, _)| *r == Role::Admin)
+            .count()
+    }
+
+    /// Why this registration is not valid, if it is not.
+    fn check(
+        &self,
+        reviewer: &str,
+        public_key: &str,
+        role: Role,
+        created_at: i64,
+        sig: &Signature,
+    ) -> Result<(), String> {
+        let message = key_message(&KeyClaim {
+            reviewer,
+            public_key,
+            role,
+            created_at,
+        });
+        if !verify(sig, &message) {
+            return Err("the registration's signature does not verify".to_string());
+        }
+        // Authority first: who signed it.
+        if self.admins() == 0 {
+            if sig.public_key != public_key || role != Role::Admin {
+                return Err(
+                    "there is no admin yet: create the first with `secguard review init-admin`"
+                        .to_string(),
+                );
+            }
+        } else {
+            match self.keys.get(&sig.public_key) {
+                Some((_, Role::Admin, _)) => {}
+                Some((name, _, _)) => {
+                    return Err(format!(
+                        "{name} is not an admin; only an admin's key may register keys or change roles"
+                    ));
+                }
+                None => return Err("the signing key is not registered here".to_string()),
+            }
+        }
+        if let Some((owner, current, at)) = self.keys.get(public_key) {
+            if owner != reviewer {
+                return Err(format!("this key is already registered to {owner}"));
+            }
+            if created_at <= *at {
+                return Err(
+                    "the registration is not newer than the key's current one (a replay?)"
+                        .to_string(),
+                );
+            }
+            if *current == Role::Admin && role != Role::Admin && self.admins() == 1 {
+                return Err("this is the last admin key; register another admin first".to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// The role of `public_key` when it is registered to `reviewer`.
+    fn role_of(&self, reviewer: &str, public_key: &str) -> Option<Role> {
+        self.keys
+            .get(public_key)
+            .filter(|(name, _, _)| name == reviewer)
+            .map(|(_, role, _)| *role)
+    }
+
+    /// The signer's role when the review's signature verifies with a key
+    /// registered to its reviewer.
+    fn verify_review(&self, r: &Review) -> Option<Role> {
+        let sig = r.signature.as_ref()?;
+        let role = self.role_of(&r.reviewer, &sig.public_key)?;
+        r.signature_verifies().then_some(role)
+    }
+}
+
+fn verify_reviews(conn: &Connection, reviews: &mut [Review]) -> Res<()> {
+    if reviews.iter().all(|r| r.signature.is_none()) {
+        return Ok(());
+    }
+    let book = KeyBook::load(conn)?;
+    for r in reviews {
+        r.verified = book.verify_review(r).is_some();
+    }
+    Ok(())
+}
+
+/// Recompute who vouches for each memory from its source reviews: a
+/// signed review that verifies, whose signed scope and decision are the
+/// memory's own. The stored columns are never trusted for this.
+fn verify_memories(conn: &Connection, memories: &mut [Memory]) -> Res<()> {
+    let signed: Vec<Review> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {REVIEW_COLS} FROM reviews WHERE signature IS NOT NULL ORDER BY id"
+        ))?;
+        stmt.query_map([], review_row)?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let book = if signed.is_empty() {
+        KeyBook::default()
+    } else {
+        KeyBook::load(conn)?
+    };
+    let by_id: HashMap<i64, (&Review, Role)> = signed
+        .iter()
+        .filter_map(|r| book.verify_review(r).map(|role| (r.id, (r, role))))
+        .collect();
+    for m in memories {
+        let mut names = BTreeSet::new();
+        let mut admin = false;
+        for id in &m.source_reviews {
+            if let Some((r, role)) = by_id.get(id)
+                && r.scope.as_ref() == Some(&m.scope)
+                && Implication::of_decision(r.decision, r.severity) == Some(m.implication)
+            {
+                names.insert(r.reviewer.clone());
+                admin |= *role == Role::Admin;
+            }
+        }
+        m.verified_reviewers = names.into_iter().collect();
+        m.admin_approved = admin;
+    }
+    Ok(())
+}
+
+/// Insert a review row (its reviewer must exist); returns the new id.
+fn insert_review(conn: &Connection, r: &Review) -> Res<i64> {
+    let (kind, target_id) = target_parts(&r.target);
+    let scope = r.scope.as_ref().map(serde_json::to_string).transpose()?;
+    conn.execute(
+        "INSERT INTO reviews (project, target_kind, target_id, reviewer, decision, cwe, \
+         severity, note, corrected_code, created_at, scope, public_key, signature) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            r.project,
+            kind,
+            target_id,
+            r.reviewer,
+            r.decision.as_str(),
+            serde_json::to_string(&r.cwe)?,
+            r.severity.map(Severity::name),
+            r.note,
+            r.corrected_code,
+            r.created_at,
+            scope,
+            r.signature.as_ref().map(|s| s.public_key.as_str()),
+            r.signature.as_ref().map(|s| s.signature.as_str()),
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The review already recorded with this very signature, if any.
+fn review_with_signature(conn: &Connection, sig: &Signature) -> Res<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM reviews WHERE signature = ?1",
+            [&sig.signature],
+            |r| r.get(0),
         )
         .optional()?)
 }
@@ -935,31 +1215,112 @@ impl Store for SqliteStore {
         })
     }
 
-    fn upsert_reviewer(
-        &self,
-        name: &str,
-        role: Option<Role>,
-        actor: &str,
-    ) -> StoreResult<Reviewer> {
+    fn ensure_reviewer(&self, name: &str, actor: &str) -> StoreResult<Reviewer> {
         check_reviewer_name(name).map_err(StoreError::Invalid)?;
+        self.write(|tx| ensure_reviewer(tx, name, actor))
+    }
+
+    fn register_key(&self, reg: &KeyRegistration) -> StoreResult<Reviewer> {
+        check_reviewer_name(&reg.reviewer).map_err(StoreError::Invalid)?;
+        let public_key = reg.public_key.trim().to_ascii_lowercase();
+        secguard_core::identity::parse_public_key(&public_key)
+            .map_err(|e| StoreError::Invalid(format!("public key: {e}")))?;
         self.write(|tx| {
-            let mut reviewer = ensure_reviewer(tx, name, actor)?;
-            if let Some(role) = role.filter(|r| *r != reviewer.role) {
+            let mut book = KeyBook::load(tx)?;
+            book.check(
+                &reg.reviewer,
+                &public_key,
+                reg.role,
+                reg.created_at,
+                &reg.signature,
+            )
+            .map_err(|m| Fail::Store(StoreError::Invalid(m)))?;
+            let first_admin = book.admins() == 0;
+            let signer = book
+                .keys
+                .get(&reg.signature.public_key)
+                .map_or_else(|| reg.reviewer.clone(), |(name, _, _)| name.clone());
+            let mut reviewer = ensure_reviewer(tx, &reg.reviewer, &signer)?;
+            tx.execute(
+                "INSERT INTO reviewer_keys (reviewer, public_key, role, created_at, signed_by, signature) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    reg.reviewer,
+                    public_key,
+                    reg.role.as_str(),
+                    reg.created_at,
+                    reg.signature.public_key,
+                    reg.signature.signature,
+                ],
+            )?;
+            audit(
+                tx,
+                &signer,
+                "reviewer.key",
+                &format!("reviewer:{}", reg.reviewer),
+                &json!({
+                    "public_key": public_key,
+                    "role": reg.role.as_str(),
+                    "signed_by": reg.signature.public_key,
+                    "first_admin": first_admin,
+                }),
+            )?;
+            book.admit(
+                reg.reviewer.clone(),
+                public_key,
+                reg.role,
+                reg.created_at,
+                reg.signature.public_key.clone(),
+            );
+            // The column is a summary for listings: admin when any of the
+            // reviewer's verified keys is.
+            let role = if book
+                .keys
+                .values()
+                .any(|(n, r, _)| *n == reg.reviewer && *r == Role::Admin)
+            {
+                Role::Admin
+            } else {
+                Role::Reviewer
+            };
+            if role != reviewer.role {
                 tx.execute(
                     "UPDATE reviewers SET role = ?2 WHERE name = ?1",
-                    params![name, role.as_str()],
+                    params![reg.reviewer, role.as_str()],
                 )?;
                 audit(
                     tx,
-                    actor,
+                    &signer,
                     "reviewer.role",
-                    &format!("reviewer:{name}"),
+                    &format!("reviewer:{}", reg.reviewer),
                     &json!({ "old": reviewer.role.as_str(), "new": role.as_str() }),
                 )?;
                 reviewer.role = role;
             }
             Ok(reviewer)
         })
+    }
+
+    fn keys(&self) -> StoreResult<Vec<RegisteredKey>> {
+        self.read(|tx| Ok(KeyBook::load(tx)?.valid))
+    }
+
+    fn review_scope(&self, new: &NewReview) -> StoreResult<Option<MemoryScope>> {
+        let ReviewTarget::Finding { fingerprint } = &new.target else {
+            return Ok(None);
+        };
+        let finding = self.finding(&new.project, fingerprint)?.ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "no finding with fingerprint {fingerprint} in project {}",
+                new.project
+            ))
+        })?;
+        Ok(Some(review_scope(
+            new.scope,
+            new.path_glob.as_deref(),
+            &new.project,
+            &FindingFacts::of(&finding.finding),
+        )))
     }
 
     fn reviewer(&self, name: &str) -> StoreResult<Option<Reviewer>> {
@@ -1092,28 +1453,10 @@ impl Store for SqliteStore {
                 }
                 ReviewTarget::Sample { .. } => None,
             };
-            let reviewer = ensure_reviewer(tx, &new.reviewer, &new.reviewer)?;
+            ensure_reviewer(tx, &new.reviewer, &new.reviewer)?;
             let created_at = new.created_at.unwrap_or_else(now);
-            let (kind, target_id) = target_parts(&new.target);
-            tx.execute(
-                "INSERT INTO reviews (project, target_kind, target_id, reviewer, decision, cwe, \
-                 severity, note, corrected_code, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    new.project,
-                    kind,
-                    target_id,
-                    new.reviewer,
-                    new.decision.as_str(),
-                    serde_json::to_string(&new.cwe)?,
-                    new.severity.map(Severity::name),
-                    new.note,
-                    new.corrected_code,
-                    created_at,
-                ],
-            )?;
-            let review = Review {
-                id: tx.last_insert_rowid(),
+            let mut review = Review {
+                id: 0,
                 project: new.project.clone(),
                 target: new.target.clone(),
                 reviewer: new.reviewer.clone(),
@@ -1123,7 +1466,45 @@ impl Store for SqliteStore {
                 note: new.note.clone(),
                 corrected_code: new.corrected_code.clone(),
                 created_at,
+                scope: finding.as_ref().map(|f| {
+                    review_scope(
+                        new.scope,
+                        new.path_glob.as_deref(),
+                        &new.project,
+                        &FindingFacts::of(&f.finding),
+                    )
+                }),
+                signature: new.signature.clone(),
+                verified: false,
             };
+            // Verified on insert: a signature that is present must verify
+            // with a key registered to the named reviewer.
+            let signer_role = match &new.signature {
+                None => None,
+                Some(sig) => {
+                    let book = KeyBook::load(tx)?;
+                    let Some(role) = book.role_of(&new.reviewer, &sig.public_key) else {
+                        return Err(Fail::Store(StoreError::Invalid(format!(
+                            "the signing key {} is not registered to reviewer {}",
+                            short_key(&sig.public_key),
+                            new.reviewer
+                        ))));
+                    };
+                    if !review.signature_verifies() {
+                        return Err(Fail::Store(StoreError::Invalid(
+                            "the decision's signature does not verify".to_string(),
+                        )));
+                    }
+                    if review_with_signature(tx, sig)?.is_some() {
+                        return Err(Fail::Store(StoreError::Invalid(
+                            "this signed decision is already recorded".to_string(),
+                        )));
+                    }
+                    Some(role)
+                }
+            };
+            review.verified = signer_role.is_some();
+            review.id = insert_review(tx, &review)?;
             audit(
                 tx,
                 &review.reviewer,
@@ -1136,6 +1517,9 @@ impl Store for SqliteStore {
                     "cwe": review.cwe,
                     "severity": review.severity.map(Severity::name),
                     "scope": new.scope.as_str(),
+                    "signed_by": review.signature.as_ref().map(|s| s.public_key.as_str()),
+                    "verified": review.verified,
+                    "imported": new.imported,
                 }),
             )?;
             let mut outcome = ReviewOutcome {
@@ -1150,8 +1534,15 @@ impl Store for SqliteStore {
                 (_, Some(f)) => Some(f.finding.location.path_string()),
                 _ => None,
             };
+            // An unverified import only proposes: its memory is pending and
+            // it moves no trust.
+            let proposes_only = new.imported && !outcome.review.verified;
             if let Some(finding) = finding {
-                apply_memory_plan(tx, &mut outcome, &finding, reviewer.role, new)?;
+                let role = signer_role.unwrap_or(Role::Reviewer);
+                apply_memory_plan(tx, &mut outcome, &finding, role, new, proposes_only)?;
+            }
+            if proposes_only {
+                return Ok(outcome);
             }
             if let (Some(path), Some(secure)) = (judged_path, generation_signal(new.decision)) {
                 settle_generation_sources(tx, &mut outcome, &path, secure)?;
@@ -1186,7 +1577,9 @@ impl Store for SqliteStore {
                 params![filter.project, filter.reviewer, kind, target_id, limit],
                 review_row,
             )?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut reviews = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            verify_reviews(tx, &mut reviews)?;
+            Ok(reviews)
         })
     }
 
@@ -1223,9 +1616,19 @@ impl Store for SqliteStore {
     }
 
     /// All or nothing: one refused memory (empty scope, trust outside
-    /// 0..=1) refuses the import. Source review ids are kept as provenance
-    /// (they name reviews of the exporting store).
-    fn import_memories(&self, memories: &[Memory], actor: &str) -> StoreResult<Vec<i64>> {
+    /// 0..=1) refuses the import. A memory is vouched for only by the
+    /// `decisions` among its sources whose signatures verify with keys
+    /// registered here and whose signed scope and decision are the
+    /// memory's; those are recorded as reviews and become its sources. The
+    /// file's reviewers, admin flag and trust are ignored (kept in the
+    /// audit entry as claims); without a vouching decision the memory is
+    /// pending.
+    fn import_memories(
+        &self,
+        memories: &[Memory],
+        decisions: &[Review],
+        actor: &str,
+    ) -> StoreResult<Vec<ImportedMemory>> {
         for (i, m) in memories.iter().enumerate() {
             if m.scope.is_empty() {
                 return Err(StoreError::Invalid(format!(
@@ -1244,14 +1647,60 @@ impl Store for SqliteStore {
             }
         }
         self.write(|tx| {
+            let book = KeyBook::load(tx)?;
             let mut all = load_memories(tx, true)?;
-            let mut ids = Vec::with_capacity(memories.len());
+            let mut out = Vec::with_capacity(memories.len());
             for m in memories {
+                let mut sources = Vec::new();
+                let mut names = BTreeSet::new();
+                for d in decisions.iter().filter(|d| {
+                    m.source_reviews.contains(&d.id)
+                        && d.scope.as_ref() == Some(&m.scope)
+                        && Implication::of_decision(d.decision, d.severity) == Some(m.implication)
+                        && book.verify_review(d).is_some()
+                }) {
+                    let Some(sig) = &d.signature else { continue };
+                    let id = match review_with_signature(tx, sig)? {
+                        Some(id) => id,
+                        None => {
+                            ensure_reviewer(tx, &d.reviewer, actor)?;
+                            let id = insert_review(tx, d)?;
+                            audit(
+                                tx,
+                                actor,
+                                "review.imported",
+                                &format!("review:{id}"),
+                                &json!({ "reviewer": d.reviewer, "signed_by": sig.public_key }),
+                            )?;
+                            id
+                        }
+                    };
+                    if !sources.contains(&id) {
+                        sources.push(id);
+                    }
+                    names.insert(d.reviewer.clone());
+                }
+                let pending = names.is_empty();
                 let mut fresh = m.clone();
+                fresh.source_reviews = sources;
+                fresh.reviewers = names.into_iter().collect();
                 fresh.conflicts_with = Vec::new();
                 fresh.updated_at = now();
+                if pending {
+                    if fresh.status == MemoryStatus::Active {
+                        fresh.status = MemoryStatus::Pending;
+                    }
+                    fresh.trust = fresh.trust.min(TRUST_PENDING);
+                } else {
+                    // Trust is not signed: an import starts where a new
+                    // memory does, at most.
+                    fresh.trust = fresh.trust.min(TRUST_INITIAL);
+                }
                 let id = insert_memory(tx, &fresh)?;
                 fresh.id = id;
+                let mut verified = vec![fresh.clone()];
+                verify_memories(tx, &mut verified)?;
+                let fresh = verified.pop().unwrap_or(fresh);
                 let conflicts: Vec<i64> = if fresh.is_live() {
                     all.iter()
                         .filter(|o| {
@@ -1263,6 +1712,11 @@ impl Store for SqliteStore {
                         .collect()
                 } else {
                     Vec::new()
+                };
+                let result = ImportedMemory {
+                    id,
+                    verified_reviewers: fresh.verified_reviewers.clone(),
+                    pending,
                 };
                 all.push(fresh);
                 for &c in &conflicts {
@@ -1294,11 +1748,18 @@ impl Store for SqliteStore {
                         "implication": m.implication,
                         "status": status_str(m.status),
                         "conflicts": conflicts,
+                        "verified_reviewers": result.verified_reviewers,
+                        "pending": pending,
+                        "claimed": {
+                            "reviewers": m.reviewers,
+                            "admin_approved": m.admin_approved,
+                            "trust": m.trust,
+                        },
                     }),
                 )?;
-                ids.push(id);
+                out.push(result);
             }
-            Ok(ids)
+            Ok(out)
         })
     }
 
@@ -1546,6 +2007,7 @@ fn apply_memory_plan(
     finding: &StoredFinding,
     role: Role,
     new: &NewReview,
+    proposes_only: bool,
 ) -> Res<()> {
     let review = &outcome.review;
     let actor = review.reviewer.as_str();
@@ -1561,6 +2023,18 @@ fn apply_memory_plan(
         },
         &memories,
     );
+    let plan = if proposes_only {
+        secguard_core::memory::MemoryPlan {
+            create: plan.create.map(|mut m| {
+                m.status = MemoryStatus::Pending;
+                m.trust = m.trust.min(TRUST_PENDING);
+                m
+            }),
+            ..Default::default()
+        }
+    } else {
+        plan
+    };
     let mut dirty = BTreeSet::new();
     for &(id, old, new_trust, agreed) in &plan.trust_updates {
         if let Some(m) = memories.iter_mut().find(|m| m.id == id) {
@@ -1579,8 +2053,18 @@ fn apply_memory_plan(
     let mut subject = None;
     if let Some(id) = plan.strengthen {
         if let Some(m) = memories.iter_mut().find(|m| m.id == id) {
+            let was_pending = m.status == MemoryStatus::Pending;
             add_source(m, review, role);
             dirty.insert(id);
+            if was_pending && m.status == MemoryStatus::Active {
+                audit(
+                    tx,
+                    actor,
+                    "memory.confirmed",
+                    &format!("memory:{id}"),
+                    &json!({ "review": review.id, "trust": m.trust }),
+                )?;
+            }
             audit(
                 tx,
                 actor,
@@ -1611,6 +2095,7 @@ fn apply_memory_plan(
                 "implication": m.implication,
                 "trust": m.trust,
                 "admin_approved": m.admin_approved,
+                "status": status_str(m.status),
             }),
         )?;
         memories.push(m);
@@ -1643,6 +2128,11 @@ fn apply_memory_plan(
     outcome.trust_updates = plan.trust_updates;
     outcome.conflicts = plan.conflicts;
     Ok(())
+}
+
+/// The first 12 hex digits of a key, for messages.
+fn short_key(key: &str) -> &str {
+    key.get(..12).unwrap_or(key)
 }
 
 /// What a human decision says about generated code: a verdict of secure

@@ -63,7 +63,7 @@ fn csv_round_trip() {
     ok(write_csv(&rows, &mut out));
     let text = ok(String::from_utf8(out));
     assert!(text.starts_with(
-        "kind,project,path,fingerprint,rule_id,reviewer,decision,cwe,severity,note,corrected_code,created_at\n"
+        "kind,project,path,fingerprint,rule_id,reviewer,decision,cwe,severity,note,corrected_code,created_at,scope,public_key,signature\n"
     ));
     assert!(text.contains("CWE-89;CWE-79"), "{text}");
     assert!(text.contains("2026-11-30T17:04:05Z"), "{text}");
@@ -318,6 +318,9 @@ proptest! {
             note,
             corrected_code: code,
             created_at,
+            scope: None,
+            public_key: None,
+            signature: None,
         };
         let rows = vec![row];
         let mut csv = Vec::new();

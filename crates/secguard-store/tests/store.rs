@@ -348,7 +348,8 @@ fn a_review_creates_a_memory_and_a_second_reviewer_strengthens_it() {
     assert_eq!(m.reviewers, ["alice", "bob"]);
     assert_eq!(m.source_reviews, [out.review.id, out2.review.id]);
     assert!((m.trust - 0.79).abs() < 1e-9);
-    assert!(m.may_hide(Severity::High));
+    // Unsigned: two names are not two verified reviewers (see identity.rs).
+    assert!(!m.may_hide(Severity::High) && m.may_hide(Severity::Medium));
     assert_eq!(ok(store.memories(false)).len(), 1);
     assert_eq!(
         audit_actions(&store),
@@ -374,14 +375,27 @@ fn an_admin_alone_approves() {
     let dir = tempdir();
     let store = open(&dir.path().join("s.db"));
     seeded(&store);
-    let r = ok(store.upsert_reviewer("root", Some(Role::Admin), "setup"));
-    assert_eq!(r.role, Role::Admin);
+    let keys = with_keys(&store, "root", &[]);
+    assert_eq!(
+        ok(store.reviewer("root")).map(|r| r.role),
+        Some(Role::Admin)
+    );
+    // The admin's name without the admin's key is nobody in particular.
     let out = ok(store.add_review(&finding_review(
         "demo",
         "fp-web-3",
         "root",
         Decision::FalsePositive,
     )));
+    let m = ok(store.memory(out.memory_created.unwrap_or_else(|| panic!("no memory"))))
+        .unwrap_or_else(|| panic!("missing"));
+    assert!(!m.admin_approved && !m.may_hide(Severity::Critical));
+    let out = ok(store.add_review(&signed(
+        &store,
+        finding_review("demo", "fp-db-5", "root", Decision::FalsePositive),
+        &keys[0],
+    )));
+    assert!(out.review.verified);
     let m = ok(store.memory(out.memory_created.unwrap_or_else(|| panic!("no memory"))))
         .unwrap_or_else(|| panic!("missing"));
     assert!(m.admin_approved && m.may_hide(Severity::Critical));
@@ -651,6 +665,7 @@ fn memory(scope: MemoryScope, implication: Implication) -> Memory {
         implication,
         source_reviews: vec![3],
         reviewers: vec!["zed".into()],
+        verified_reviewers: vec![],
         admin_approved: false,
         trust: 0.8,
         status: MemoryStatus::Active,
@@ -688,32 +703,62 @@ fn importing_memories_flags_conflicts_and_refuses_empty_scopes() {
         Implication::TruePositive,
     );
     assert!(matches!(
-        store.import_memories(&[fine.clone(), empty], "root"),
+        store.import_memories(&[fine.clone(), empty], &[], "root"),
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(count(&path, "memories"), 1);
     assert_eq!(count(&path, "audit"), audit_before);
 
-    // Every project, same rule: wider than the local memory, and it says the
-    // opposite. Another rule: no conflict. A revoked one: no conflict.
+    // The same rule, vouched for by zed's signed decision, saying the
+    // opposite. Another rule, unsigned: pending, so no conflict. A revoked
+    // one: no conflict.
+    let keys = with_keys(&store, "root", &["zed"]);
     let wide = memory(
         MemoryScope {
+            project: Some("demo".into()),
             rule: Some("py/sqli".into()),
             ..MemoryScope::default()
         },
         Implication::TruePositive,
     );
+    let mut decision = secguard_core::review::Review {
+        id: 3,
+        project: "demo".into(),
+        target: secguard_core::review::ReviewTarget::Finding {
+            fingerprint: "elsewhere".into(),
+        },
+        reviewer: "zed".into(),
+        decision: Decision::TruePositive,
+        cwe: vec![],
+        severity: None,
+        note: String::new(),
+        corrected_code: None,
+        created_at: 400,
+        scope: Some(wide.scope.clone()),
+        signature: None,
+        verified: false,
+    };
+    decision.signature = Some(keys[1].sign(&decision.message()));
     let mut revoked = wide.clone();
     revoked.status = MemoryStatus::Revoked;
-    let ids = ok(store.import_memories(&[wide, fine, revoked], "root"));
+    let ids: Vec<i64> = ok(store.import_memories(&[wide, fine, revoked], &[decision], "root"))
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
     assert_eq!(ids.len(), 3);
     assert!(ids.iter().all(|id| *id > local));
     let imported = ok(store.memory(ids[0])).unwrap_or_else(|| panic!("missing"));
     assert_eq!(imported.conflicts_with, [local]);
-    assert_eq!(imported.source_reviews, [3]);
+    assert_eq!(
+        imported.source_reviews.len(),
+        1,
+        "zed's decision, recorded here"
+    );
+    assert_eq!(imported.verified_reviewers, ["zed"]);
     assert_eq!(imported.created_at, 500);
     let unrelated = ok(store.memory(ids[1])).unwrap_or_else(|| panic!("missing"));
     assert!(unrelated.conflicts_with.is_empty());
+    assert_eq!(unrelated.status, MemoryStatus::Pending);
     let revoked = ok(store.memory(ids[2])).unwrap_or_else(|| panic!("missing"));
     assert_eq!(revoked.status, MemoryStatus::Revoked);
     assert!(revoked.conflicts_with.is_empty());
@@ -731,25 +776,21 @@ fn importing_memories_flags_conflicts_and_refuses_empty_scopes() {
 }
 
 #[test]
-fn reviewer_roles_are_audited_when_they_change() {
+fn reviewers_are_created_once_and_names_are_checked() {
     let dir = tempdir();
     let store = open(&dir.path().join("s.db"));
-    let r = ok(store.upsert_reviewer("alice", None, "setup"));
+    let r = ok(store.ensure_reviewer("alice", "setup"));
     assert_eq!(r.role, Role::Reviewer);
-    ok(store.upsert_reviewer("alice", Some(Role::Reviewer), "setup"));
-    let r = ok(store.upsert_reviewer("alice", Some(Role::Admin), "root"));
-    assert_eq!(r.role, Role::Admin);
-    let r = ok(store.upsert_reviewer("alice", None, "root"));
-    assert_eq!(r.role, Role::Admin);
-    ok(store.upsert_reviewer("bob", None, "setup"));
+    ok(store.ensure_reviewer("alice", "setup"));
+    ok(store.ensure_reviewer("bob", "setup"));
     assert_eq!(
         audit_actions(&store),
-        ["reviewer.created", "reviewer.role", "reviewer.created"]
+        ["reviewer.created", "reviewer.created"]
     );
     let names: Vec<String> = ok(store.reviewers()).into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["alice", "bob"]);
     assert!(matches!(
-        store.upsert_reviewer(" x", None, "setup"),
+        store.ensure_reviewer(" x", "setup"),
         Err(StoreError::Invalid(_))
     ));
     assert!(ok(store.reviewer("nobody")).is_none());

@@ -315,7 +315,8 @@ async fn sample_page(state: AppStateRef, path: String, pairs: &[(String, String)
 pub struct ReviewForm {
     fingerprint: Option<String>,
     path: Option<String>,
-    reviewer: String,
+    // No `reviewer`: the server decides as the identity that started it,
+    // and a posted `reviewer=` is ignored like any unknown field.
     decision: String,
     cwe: String,
     severity: String,
@@ -352,10 +353,7 @@ pub fn parse_cwes(text: &str) -> Result<Vec<Cwe>, String> {
 }
 
 fn new_review(state: &AppState, form: ReviewForm) -> Result<NewReview, AppError> {
-    let reviewer = form.reviewer.trim().to_string();
-    if reviewer.is_empty() {
-        return Err(AppError::bad_request("Give a reviewer name."));
-    }
+    let reviewer = state.reviewer.clone();
     let decision: Decision = form
         .decision
         .parse()
@@ -402,6 +400,8 @@ fn new_review(state: &AppState, form: ReviewForm) -> Result<NewReview, AppError>
         scope,
         path_glob: Some(form.path_glob.trim().to_string()).filter(|g| !g.is_empty()),
         created_at: None,
+        signature: None,
+        imported: false,
     })
 }
 
@@ -413,7 +413,12 @@ async fn review(
     let new = new_review(&state, form)?;
     let target = new.target.clone();
     let filter = queue_filter(&state, 1000);
+    let signer = state.signer.clone();
     let (outcome, next) = with_store(&state, move |s| {
+        let mut new = new;
+        if let Some(k) = &signer {
+            secguard_store::sign_review(s, &mut new, k)?;
+        }
         let outcome = s.add_review(&new)?;
         // The queue is read after the commit; a failure here must not hide
         // that the review was saved, so it falls back to the queue page.

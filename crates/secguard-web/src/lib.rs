@@ -15,6 +15,7 @@ mod handlers;
 mod security;
 mod views;
 
+use secguard_core::identity::Signer;
 use secguard_store::Store;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -29,8 +30,14 @@ pub struct ServeOptions {
     pub token: String,
     /// The project whose queue and reviews are shown.
     pub project: String,
-    /// The reviewer name the forms are prefilled with.
+    /// Who every decision made through this server is by: the identity
+    /// that started it (its key's registered name, or the OS user). No form
+    /// field can change it.
     pub reviewer: String,
+    /// The reviewer's key, when started with one: decisions are signed
+    /// with it. Without one they are recorded unsigned (they never count
+    /// toward hiding high or critical findings).
+    pub signer: Option<Arc<Signer>>,
     /// Larger request bodies are refused with 413.
     pub max_body_bytes: usize,
 }
@@ -43,6 +50,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("token", &"<redacted>")
             .field("project", &self.project)
             .field("reviewer", &self.reviewer)
+            .field("signer", &self.signer)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
@@ -84,6 +92,7 @@ pub(crate) struct AppState {
     pub csrf: Option<String>,
     pub project: String,
     pub reviewer: String,
+    pub signer: Option<Arc<Signer>>,
     pub max_body_bytes: usize,
     /// `Host` header values accepted (`127.0.0.1:PORT`, `localhost:PORT`,
     /// `[::1]:PORT`, and the bound address when it is a specific one).
@@ -112,6 +121,7 @@ pub fn router(store: Arc<dyn Store>, options: &ServeOptions) -> axum::Router {
         csrf,
         project: options.project.clone(),
         reviewer: options.reviewer.clone(),
+        signer: options.signer.clone(),
         max_body_bytes: options.max_body_bytes,
         hosts,
     });

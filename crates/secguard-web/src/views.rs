@@ -63,7 +63,8 @@ pub fn layout(
                     @if let Some(s) = state {
                         span class="who" {
                             "project " strong { (s.project) }
-                            " · reviewer " strong { (s.reviewer) }
+                            " · acting as " strong id="acting-as" { (s.reviewer) }
+                            " " (identity_badge(s))
                         }
                     }
                 }
@@ -442,10 +443,21 @@ fn csrf_field(state: &AppState) -> Markup {
     html! { input type="hidden" name="csrf" value=(state.csrf.as_deref().unwrap_or("")); }
 }
 
+/// Whether this server's decisions are signed (they count toward hiding
+/// high or critical findings) or not.
+fn identity_badge(state: &AppState) -> Markup {
+    html! {
+        @match &state.signer {
+            Some(k) => span class="badge" title=(format!("ed25519 key {}", k.public_key())) { "signed" },
+            None => span class="badge warn" title="no reviewer key: decisions are recorded but never count toward hiding high or critical findings" { "unsigned" },
+        }
+    }
+}
+
+/// Who decides: the identity that started the server, never a form field.
 fn reviewer_field(state: &AppState) -> Markup {
     html! {
-        label for="reviewer" { "Reviewer" }
-        input id="reviewer" name="reviewer" type="text" required value=(state.reviewer);
+        p class="who" { "Deciding as " strong { (state.reviewer) } " " (identity_badge(state)) }
     }
 }
 
@@ -624,11 +636,16 @@ fn memories_table(state: &AppState, memories: &[Memory], actions: bool) -> Marku
                             }
                         }
                         td class="mono" { (format!("{:.2}", m.trust)) }
-                        td { (m.reviewers.join(", ")) @if m.admin_approved { " (admin)" } }
+                        td {
+                            (m.reviewers.join(", "))
+                            @if m.admin_approved { " (admin)" }
+                            @if !m.verified_reviewers.is_empty() { br; span class="badge" { "verified: " (m.verified_reviewers.join(", ")) } }
+                        }
                         td {
                             @match m.status {
                                 MemoryStatus::Active => { @if m.is_trusted() { "active" } @else { "active, below the trust threshold" } }
                                 MemoryStatus::Revoked => span class="badge revoked" { "revoked" },
+                                MemoryStatus::Pending => span class="badge warn" title="imported without a verified signature: shown, never applied, until a verified reviewer confirms it" { "pending" },
                             }
                             @if !m.conflicts_with.is_empty() {
                                 br;

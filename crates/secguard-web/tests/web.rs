@@ -1,12 +1,13 @@
 //! The review server end to end: a real SQLite store on a temp file, the
 //! server on 127.0.0.1:0 in a background thread, driven over HTTP.
 
-use secguard_core::memory::MemoryStatus;
+use secguard_core::identity::Signer;
+use secguard_core::memory::{MemoryStatus, ScopeChoice};
 use secguard_core::review::{Decision, ReviewTarget};
 use secguard_core::{
     Confidence, Cwe, Finding, Fingerprint, Location, Severity, TraceStep, Verdict, VerdictKind,
 };
-use secguard_store::{ReviewFilter, SampleRecord, ScanRecord, SqliteStore, Store};
+use secguard_store::{NewReview, ReviewFilter, SampleRecord, ScanRecord, SqliteStore, Store};
 use secguard_web::{ServeOptions, ServerInfo, random_token, serve};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -115,12 +116,23 @@ fn start() -> Server {
 }
 
 fn start_on(dir: tempfile::TempDir, db: PathBuf, store: Arc<dyn Store>) -> Server {
+    start_as(dir, db, store, "alice", None)
+}
+
+fn start_as(
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    store: Arc<dyn Store>,
+    reviewer: &str,
+    signer: Option<Arc<Signer>>,
+) -> Server {
     let token = random_token().unwrap_or_else(|e| panic!("{e}"));
     let options = ServeOptions {
         addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
         token: token.clone(),
         project: PROJECT.into(),
-        reviewer: "alice".into(),
+        reviewer: reviewer.into(),
+        signer,
         max_body_bytes: LIMIT,
     };
     let (tx, rx) = mpsc::channel::<ServerInfo>();
@@ -239,6 +251,12 @@ fn open(db: &Path) -> SqliteStore {
     SqliteStore::open(db).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn reviews(store: &SqliteStore) -> Vec<secguard_core::review::Review> {
+    store
+        .reviews(&ReviewFilter::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn review_fields<'a>(csrf: &'a str, decision: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
@@ -323,11 +341,6 @@ fn wrong_cookie_is_401() {
 fn posts_need_the_csrf_token_and_our_origin() {
     let s = start();
     let csrf = s.csrf();
-    let reviews = |store: &SqliteStore| {
-        store
-            .reviews(&ReviewFilter::default())
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
 
     let mut missing = review_fields("", "false_positive");
     missing.remove(0);
@@ -375,7 +388,9 @@ fn posts_need_the_csrf_token_and_our_origin() {
     let saved = reviews(&s.store());
     assert_eq!(saved.len(), 1);
     let review = &saved[0];
-    assert_eq!(review.reviewer, "bob");
+    // The form said `reviewer=bob`; the server decides as who started it.
+    assert_eq!(review.reviewer, "alice");
+    assert!(!review.verified, "started without a key: unsigned");
     assert_eq!(review.decision, Decision::FalsePositive);
     assert_eq!(
         review.target,
@@ -546,9 +561,9 @@ fn every_page_loads_with_the_cookie() {
         "id=\"decision-fp\"",
         "id=\"note\"",
         "id=\"scope\"",
-        "id=\"reviewer\"",
+        "id=\"acting-as\"",
         "id=\"next\"",
-        "value=\"alice\"",
+        "Deciding as <strong>alice</strong>",
         "this rule in the whole project",
     ] {
         assert!(item.contains(id), "{id} missing");
@@ -563,7 +578,7 @@ fn every_page_loads_with_the_cookie() {
     assert!(sample.contains("id=\"decision-insecure\""));
     let history = s.page("/history");
     assert!(
-        history.contains("bob") && history.contains("/finding/fp-xss"),
+        history.contains("alice") && history.contains("/finding/fp-xss"),
         "{history}"
     );
     let history = s.page("/history?reviewer=carol");
@@ -573,6 +588,119 @@ fn every_page_loads_with_the_cookie() {
     assert_eq!(status(&s.get("/no-such-page")), 404);
     let js = s.get("/static/app.js");
     assert!(header(&js, "content-type").starts_with("text/javascript"));
+}
+
+#[test]
+fn a_form_naming_another_reviewer_changes_nothing_and_decisions_are_signed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("secguard.db");
+    let store = SqliteStore::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    seed(&store);
+    let root = Signer::from_secret([3; 32]);
+    store
+        .register_key(
+            &secguard_store::sign_registration(
+                &store,
+                "root",
+                &root.public_key(),
+                secguard_core::review::Role::Admin,
+                &root,
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = start_as(dir, db, Arc::new(store), "carol", None);
+    let csrf = s.csrf();
+    let page = s.page("/queue");
+    assert!(
+        page.contains("acting as <strong id=\"acting-as\">carol</strong>"),
+        "{page}"
+    );
+    // carol's server, a form claiming to be the admin.
+    let mut fields = review_fields(&csrf, "false_positive");
+    fields[2] = ("reviewer", "root");
+    assert_eq!(status(&s.post("/review", &fields, None)), 303);
+    let store = s.store();
+    let saved = reviews(&store);
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].reviewer, "carol");
+    assert!(!saved[0].verified);
+    let memories = store.memories(false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(memories.len(), 1);
+    assert!(!memories[0].admin_approved);
+    assert_eq!(memories[0].reviewers, ["carol"]);
+    assert!(
+        store
+            .audit_log(0)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .all(|a| a.actor != "root" || a.action.starts_with("reviewer.")),
+        "no decision was made as root"
+    );
+}
+
+#[test]
+fn a_server_started_with_a_key_signs_its_decisions() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("secguard.db");
+    let store = SqliteStore::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    seed(&store);
+    let root = Arc::new(Signer::from_secret([3; 32]));
+    store
+        .register_key(
+            &secguard_store::sign_registration(
+                &store,
+                "root",
+                &root.public_key(),
+                secguard_core::review::Role::Admin,
+                &root,
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = start_as(dir, db, Arc::new(store), "root", Some(root));
+    let csrf = s.csrf();
+    let mut fields = review_fields(&csrf, "false_positive");
+    fields[2] = ("reviewer", "mallory");
+    assert_eq!(status(&s.post("/review", &fields, None)), 303);
+    let saved = reviews(&s.store());
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].reviewer, "root");
+    assert!(saved[0].verified, "{:?}", saved[0]);
+    let memories = s.store().memories(false).unwrap_or_else(|e| panic!("{e}"));
+    assert!(memories[0].admin_approved);
+    assert!(memories[0].may_hide(Severity::Critical));
+}
+
+#[test]
+fn an_unverified_import_is_shown_as_pending() {
+    let s = start();
+    let memory = secguard_core::memory::Memory {
+        id: 9,
+        scope: secguard_core::memory::MemoryScope {
+            project: Some(PROJECT.into()),
+            rule: Some("py/xss".into()),
+            ..Default::default()
+        },
+        condition: "claimed by a file".into(),
+        implication: secguard_core::memory::Implication::FalsePositive,
+        source_reviews: vec![1, 2],
+        reviewers: vec!["a".into(), "b".into()],
+        verified_reviewers: vec!["a".into(), "b".into()],
+        admin_approved: true,
+        trust: 1.0,
+        status: MemoryStatus::Active,
+        conflicts_with: vec![],
+        created_at: 1,
+        updated_at: 1,
+    };
+    s.store()
+        .import_memories(&[memory], &[], "test")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = s.page("/memories");
+    assert!(page.contains("claimed by a file"), "{page}");
+    assert!(page.contains(">pending<"), "{page}");
+    assert!(!page.contains("(admin)"), "{page}");
 }
 
 #[test]
@@ -653,7 +781,7 @@ fn exported_labels_import_into_a_fresh_store() {
         header(&r, "content-disposition")
     );
     let csv = text(r);
-    assert!(csv.contains("fp-xss") && csv.contains("bob"), "{csv}");
+    assert!(csv.contains("fp-xss") && csv.contains("alice"), "{csv}");
     let jsonl = text(s.get("/export.jsonl"));
     assert!(jsonl.contains("fp-xss"), "{jsonl}");
 
@@ -691,7 +819,7 @@ fn exported_labels_import_into_a_fresh_store() {
         .reviews(&ReviewFilter::default())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(imported.len(), 1);
-    assert_eq!(imported[0].reviewer, "bob");
+    assert_eq!(imported[0].reviewer, "alice");
     assert_eq!(imported[0].decision, Decision::FalsePositive);
 }
 
@@ -729,13 +857,32 @@ fn a_foreign_host_header_is_403() {
 fn the_agreement_page_shows_kappa() {
     let s = start();
     let csrf = s.csrf();
-    for reviewer in ["bob", "carol"] {
-        let mut fields = review_fields(&csrf, "false_positive");
-        fields[2] = ("reviewer", reviewer);
-        assert_eq!(status(&s.post("/review", &fields, None)), 303);
-    }
+    // One decision through the UI (as alice), one by carol elsewhere.
+    assert_eq!(
+        status(&s.post("/review", &review_fields(&csrf, "false_positive"), None)),
+        303
+    );
+    s.store()
+        .add_review(&NewReview {
+            project: PROJECT.into(),
+            target: ReviewTarget::Finding {
+                fingerprint: "fp-xss".into(),
+            },
+            reviewer: "carol".into(),
+            decision: Decision::FalsePositive,
+            cwe: vec![],
+            severity: None,
+            note: String::new(),
+            corrected_code: None,
+            scope: ScopeChoice::Finding,
+            path_glob: None,
+            created_at: None,
+            signature: None,
+            imported: false,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
     let page = s.page("/agreement");
-    assert!(page.contains("bob") && page.contains("carol"), "{page}");
+    assert!(page.contains("alice") && page.contains("carol"), "{page}");
     assert!(page.contains("100.0%"), "{page}");
     assert!(page.contains("undefined"), "{page}");
 }

@@ -366,7 +366,10 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
     pub serve: Option<String>,
 
-    /// Who is reviewing [default: SECGUARD_REVIEWER, or USER].
+    /// Who you are, as a check: identity comes from your key
+    /// (SECGUARD_REVIEWER_KEY, or the key file `review keygen` writes) or
+    /// else your operating-system login, never from this flag; a NAME that
+    /// differs is refused. For `review next`, whose queue to show.
     #[arg(long, global = true, value_name = "NAME")]
     pub reviewer: Option<String>,
 
@@ -410,11 +413,38 @@ pub enum ReviewCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Add a reviewer or change a reviewer's role.
+    /// Add a reviewer; with --public-key or --role, register their key or
+    /// change their role, signed with your (admin) key.
     Reviewer {
         name: String,
         #[arg(long, value_parser = ["reviewer", "admin"])]
         role: Option<String>,
+        /// The reviewer's public key (64 hex digits, from their
+        /// `secguard review keygen`).
+        #[arg(long, value_name = "HEX")]
+        public_key: Option<String>,
+    },
+    /// Make a new ed25519 key pair: writes the private key (mode 0600) and
+    /// prints the public key for an admin to register.
+    Keygen {
+        /// Where to write the private key [default: secguard/reviewer.key
+        /// in your configuration directory].
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace an existing key file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Register your key as the first admin (only while there is none).
+    InitAdmin {
+        /// The admin's name [default: your operating-system login].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// The registered reviewer keys whose signatures verify, and their roles.
+    Keys {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
 }
 
@@ -473,7 +503,7 @@ pub enum FeedbackCommand {
         id: i64,
         #[arg(long)]
         reason: String,
-        /// Who revokes it [default: SECGUARD_REVIEWER, or USER].
+        /// Who you are, as a check (see `review --reviewer`).
         #[arg(long, value_name = "NAME")]
         reviewer: Option<String>,
     },
@@ -485,10 +515,13 @@ pub enum FeedbackCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Import memories exported by `feedback export`.
+    /// Import memories exported by `feedback export`. Only signed decisions
+    /// that verify with keys registered here vouch for a memory; the rest
+    /// enter as pending (shown, never applied) until a verified reviewer
+    /// confirms them.
     Import {
         file: PathBuf,
-        /// Who imports them [default: SECGUARD_REVIEWER, or USER].
+        /// Who you are, as a check (see `review --reviewer`).
         #[arg(long, value_name = "NAME")]
         reviewer: Option<String>,
     },

@@ -6,8 +6,9 @@ use crate::cli::{Cli, FeedbackCommand, LabelArgs, ListFormat, ReviewArgs, Review
 use crate::config::Config;
 use crate::{Context, EXIT_CLEAN, write_json, write_stdout};
 use anyhow::{Context as _, anyhow, bail};
-use secguard_core::memory::{Applied, Memory, ScopeChoice, apply_memories};
-use secguard_core::review::{Decision, ReviewTarget, Role, format_timestamp};
+use secguard_core::identity::Signer;
+use secguard_core::memory::{Applied, Memory, MemoryStatus, ScopeChoice, apply_memories};
+use secguard_core::review::{Decision, Review, ReviewTarget, Role, format_timestamp};
 use secguard_core::{Cwe, Finding, Note, NoteKind, ScanReport, Severity};
 use secguard_store::{
     NewReview, QueueFilter, QueueItem, ReviewFilter, SampleRecord, ScanRecord, SqliteStore, Store,
@@ -125,7 +126,7 @@ pub fn apply(findings: &mut [Finding], memories: &[Memory], project: &str) -> (A
             kind: NoteKind::MemoryNotApplied,
             line: Some(line),
             message: format!(
-                "memory #{id} would hide a high or critical finding and needs a second reviewer (or an admin)"
+                "memory #{id} would hide a high or critical finding and needs a second reviewer: two verified (signed) reviewers or a verified admin; unsigned decisions do not count"
             ),
         });
     }
@@ -215,14 +216,146 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Who is acting: the flag, then SECGUARD_REVIEWER, then USER.
-fn reviewer_name(flag: Option<&str>, ctx: &Context<'_>) -> anyhow::Result<String> {
-    flag.map(str::to_string)
-        .or_else(|| (ctx.env)("SECGUARD_REVIEWER"))
-        .or_else(|| (ctx.env)("USER"))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| anyhow!("who is reviewing? pass --reviewer NAME or set SECGUARD_REVIEWER"))
+/// Who is acting, and how that was established. Never from free text: a
+/// key whose public half is registered here (decisions are signed and
+/// count in full), or else the operating-system login of the real user id
+/// (decisions are recorded unsigned; they never count toward hiding high
+/// or critical findings).
+pub(crate) struct Identity {
+    pub name: String,
+    pub signer: Option<Arc<Signer>>,
+    /// For messages: "key FILE" or "operating-system user".
+    pub source: String,
+}
+
+impl Identity {
+    fn describe(&self) -> String {
+        match &self.signer {
+            Some(k) => format!(
+                "{} (signed with key {}, {})",
+                self.name,
+                &k.public_key()[..12],
+                self.source
+            ),
+            None => format!(
+                "{} ({}, unsigned: counts only below high severity)",
+                self.name, self.source
+            ),
+        }
+    }
+}
+
+/// The login name of the real user id (not $USER, which anyone can set).
+fn os_user() -> anyhow::Result<String> {
+    // SAFETY: getuid cannot fail; getpwuid_r writes only into `pwd` and
+    // `buf`, which outlive the call, and `result` points into them or is
+    // null.
+    let uid = unsafe { libc::getuid() };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        bail!(
+            "user id {uid} has no login name; create a key (`secguard review keygen`) and have an admin register it"
+        );
+    }
+    // SAFETY: pw_name is a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Ok(name.to_string_lossy().into_owned())
+}
+
+/// `secguard/reviewer.key` in the user's configuration directory.
+fn default_key_path(ctx: &Context<'_>) -> Option<PathBuf> {
+    let base = (ctx.env)("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            (ctx.env)("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| Path::new(&h).join(".config"))
+        })?;
+    Some(base.join("secguard").join("reviewer.key"))
+}
+
+/// The private key from SECGUARD_REVIEWER_KEY, else from the default file
+/// when it exists.
+fn load_key(ctx: &Context<'_>) -> anyhow::Result<Option<(Signer, PathBuf)>> {
+    let path = match (ctx.env)("SECGUARD_REVIEWER_KEY").filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => match default_key_path(ctx).filter(|p| p.is_file()) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow!("{}: cannot read the reviewer key: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        if mode & 0o077 != 0 {
+            bail!(
+                "{}: the private key is readable by others (mode {mode:o}); run chmod 600 on it",
+                path.display()
+            );
+        }
+    }
+    let signer = Signer::from_hex(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(Some((signer, path)))
+}
+
+/// Who is acting. `flag` (`--reviewer`) only checks: a name that differs
+/// from the proven one is refused.
+pub(crate) fn identity(
+    flag: Option<&str>,
+    store: Option<&dyn Store>,
+    ctx: &Context<'_>,
+) -> anyhow::Result<Identity> {
+    let key = load_key(ctx)?;
+    let registered = |signer: &Signer| -> anyhow::Result<Option<String>> {
+        let Some(store) = store else { return Ok(None) };
+        let pk = signer.public_key();
+        Ok(store
+            .keys()?
+            .into_iter()
+            .rev()
+            .find(|k| k.public_key == pk)
+            .map(|k| k.reviewer))
+    };
+    let id = match key {
+        Some((signer, path)) => match registered(&signer)? {
+            Some(name) => Identity {
+                name,
+                signer: Some(Arc::new(signer)),
+                source: format!("key {}", path.display()),
+            },
+            None => Identity {
+                name: os_user()?,
+                signer: None,
+                source: format!(
+                    "operating-system user; key {} is not registered here",
+                    path.display()
+                ),
+            },
+        },
+        None => Identity {
+            name: os_user()?,
+            signer: None,
+            source: "operating-system user".to_string(),
+        },
+    };
+    if let Some(flag) = flag.map(str::trim)
+        && flag != id.name
+    {
+        bail!(
+            "--reviewer {flag}: you are {}; identity comes from your key or login, not from a flag",
+            id.describe()
+        );
+    }
+    Ok(id)
 }
 
 pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow::Result<u8> {
@@ -238,8 +371,12 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             ctx,
         ),
         (Some(ReviewCommand::Next { samples, format }), None) => {
-            let reviewer = reviewer_name(args.reviewer.as_deref(), ctx)?;
             let store = require_existing(&settings)?;
+            // Only whose queue to show: no decision is made.
+            let reviewer = match args.reviewer.as_deref().map(str::trim) {
+                Some(name) if !name.is_empty() => name.to_string(),
+                _ => identity(None, Some(&store), ctx)?.name,
+            };
             let queue = store.queue(&QueueFilter {
                 project: Some(settings.project.clone()),
                 reviewer: Some(reviewer),
@@ -259,13 +396,18 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             Ok(EXIT_CLEAN)
         }
         (Some(ReviewCommand::Label(label)), None) => {
-            let reviewer = reviewer_name(args.reviewer.as_deref(), ctx)?;
             let store = require_existing(&settings)?;
-            let review = new_review(label, &settings.project, &reviewer)?;
+            let me = identity(args.reviewer.as_deref(), Some(&store), ctx)?;
+            let mut review = new_review(label, &settings.project, &me.name)?;
+            if let Some(signer) = &me.signer {
+                secguard_store::sign_review(&store, &mut review, signer)?;
+            }
             let outcome = store.add_review(&review)?;
             let mut text = format!(
                 "Saved review #{} ({} by {}).\n",
-                outcome.review.id, outcome.review.decision, outcome.review.reviewer
+                outcome.review.id,
+                outcome.review.decision,
+                me.describe()
             );
             if let Some(m) = outcome.memory_created {
                 text.push_str(&format!("Created memory #{m}.\n"));
@@ -329,7 +471,8 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             let added = labels::import_labels(&store, &rows)?;
             let _ = writeln!(
                 ctx.stderr,
-                "secguard: imported {added} of {} labels from {}",
+                "secguard: imported {added} of {} labels from {} (unsigned: memories they create are \
+                 pending, never applied, until a verified reviewer confirms them)",
                 rows.len(),
                 file.display()
             );
@@ -348,16 +491,96 @@ pub fn cmd_review(cli: &Cli, args: &ReviewArgs, ctx: &mut Context<'_>) -> anyhow
             }
             Ok(EXIT_CLEAN)
         }
-        (Some(ReviewCommand::Reviewer { name, role }), None) => {
-            let actor = reviewer_name(args.reviewer.as_deref(), ctx)?;
+        (
+            Some(ReviewCommand::Reviewer {
+                name,
+                role,
+                public_key,
+            }),
+            None,
+        ) => {
             let role = role
                 .as_deref()
                 .map(str::parse::<Role>)
                 .transpose()
                 .map_err(|e| anyhow!("--role: {e}"))?;
             let store = open(&settings)?;
-            let r = store.upsert_reviewer(name, role, &actor)?;
+            let me = identity(args.reviewer.as_deref(), Some(&store), ctx)?;
+            let r = set_reviewer(&store, &me, name, role, public_key.as_deref())?;
             write_stdout(ctx, &format!("{} ({})\n", r.name, r.role.as_str()))?;
+            Ok(EXIT_CLEAN)
+        }
+        (Some(ReviewCommand::Keygen { output, force }), None) => {
+            let path = match output {
+                Some(p) => p.clone(),
+                None => default_key_path(ctx).ok_or_else(|| {
+                    anyhow!("no configuration directory (HOME is not set); pass --output FILE")
+                })?,
+            };
+            let signer = keygen(&path, *force)?;
+            let _ = writeln!(
+                ctx.stderr,
+                "secguard: wrote the private key to {} (mode 0600); point SECGUARD_REVIEWER_KEY at it, \
+                 and give an admin the public key below",
+                path.display()
+            );
+            write_stdout(ctx, &format!("{}\n", signer.public_key()))?;
+            Ok(EXIT_CLEAN)
+        }
+        (Some(ReviewCommand::InitAdmin { name }), None) => {
+            let (signer, path) = load_key(ctx)?.ok_or_else(|| {
+                anyhow!(
+                    "init-admin needs your key: run `secguard review keygen` and set SECGUARD_REVIEWER_KEY"
+                )
+            })?;
+            let name = match name {
+                Some(n) => n.trim().to_string(),
+                None => os_user()?,
+            };
+            let store = open(&settings)?;
+            let reg = secguard_store::sign_registration(
+                &store,
+                &name,
+                &signer.public_key(),
+                Role::Admin,
+                &signer,
+            )?;
+            store.register_key(&reg)?;
+            write_stdout(
+                ctx,
+                &format!(
+                    "{name} is the first admin, with key {} ({})\n",
+                    signer.public_key(),
+                    path.display()
+                ),
+            )?;
+            Ok(EXIT_CLEAN)
+        }
+        (Some(ReviewCommand::Keys { format }), None) => {
+            let keys = match open_existing(&settings)? {
+                Some(store) => store.keys()?,
+                None => Vec::new(),
+            };
+            match format {
+                ListFormat::Json => write_json(ctx, &keys)?,
+                ListFormat::Text => {
+                    let mut text = String::new();
+                    if keys.is_empty() {
+                        text.push_str("No registered keys (create the first admin with `secguard review init-admin`).\n");
+                    }
+                    for k in &keys {
+                        text.push_str(&format!(
+                            "{} {} {} registered {} by key {}\n",
+                            k.reviewer,
+                            k.role.as_str(),
+                            k.public_key,
+                            format_timestamp(k.created_at),
+                            &k.signed_by[..k.signed_by.len().min(12)]
+                        ));
+                    }
+                    write_stdout(ctx, &text)?;
+                }
+            }
             Ok(EXIT_CLEAN)
         }
     }
@@ -378,15 +601,17 @@ fn serve(
              (forward a port over SSH to review from another machine)"
         );
     }
-    let reviewer = reviewer_name(args.reviewer.as_deref(), ctx)?;
     let store = open(settings)?;
-    store.upsert_reviewer(&reviewer, None, &reviewer)?;
+    let me = identity(args.reviewer.as_deref(), Some(&store), ctx)?;
+    store.ensure_reviewer(&me.name, &me.name)?;
     let token = secguard_web::random_token()?;
+    let acting = me.describe();
     let options = secguard_web::ServeOptions {
         addr,
         token,
         project: settings.project.clone(),
-        reviewer,
+        reviewer: me.name,
+        signer: me.signer,
         max_body_bytes: args.max_body,
     };
     let store: Arc<dyn Store> = Arc::new(store);
@@ -397,7 +622,7 @@ fn serve(
         // It lives only as long as this process.
         let _ = writeln!(
             stdout,
-            "secguard: review UI for {db} at {}\nsecguard: press Ctrl-C to stop",
+            "secguard: review UI for {db} at {}\nsecguard: deciding as {acting}\nsecguard: press Ctrl-C to stop",
             info.url
         );
         let _ = stdout.flush();
@@ -461,7 +686,83 @@ fn new_review(label: &LabelArgs, project: &str, reviewer: &str) -> anyhow::Resul
         scope: ScopeChoice::parse(&label.scope).unwrap_or_default(),
         path_glob: label.glob.clone(),
         created_at: None,
+        signature: None,
+        imported: false,
     })
+}
+
+/// Add `name`; with `public_key` or `role`, register the key (or each of
+/// `name`'s keys) with the role, signed by `me`, who must be an admin.
+fn set_reviewer(
+    store: &SqliteStore,
+    me: &Identity,
+    name: &str,
+    role: Option<Role>,
+    public_key: Option<&str>,
+) -> anyhow::Result<secguard_core::review::Reviewer> {
+    if role.is_none() && public_key.is_none() {
+        return Ok(store.ensure_reviewer(name, &me.name)?);
+    }
+    let Some(signer) = &me.signer else {
+        bail!(
+            "registering keys and changing roles needs an admin's signature; you are {}",
+            me.describe()
+        );
+    };
+    let keys: Vec<String> = match public_key {
+        Some(k) => vec![k.trim().to_ascii_lowercase()],
+        None => {
+            let mut own: Vec<String> = store
+                .keys()?
+                .into_iter()
+                .filter(|k| k.reviewer == name)
+                .map(|k| k.public_key)
+                .collect();
+            own.dedup();
+            if own.is_empty() {
+                bail!(
+                    "{name} has no registered key; pass --public-key HEX (from their `secguard review keygen`)"
+                );
+            }
+            own
+        }
+    };
+    let role = role.unwrap_or(Role::Reviewer);
+    let mut last = None;
+    for key in keys {
+        let reg = secguard_store::sign_registration(store, name, &key, role, signer)?;
+        last = Some(store.register_key(&reg)?);
+    }
+    last.ok_or_else(|| anyhow!("nothing registered"))
+}
+
+/// Write a new private key to `path` with mode 0600 (created private, then
+/// renamed into place); an existing file is kept unless `force`.
+fn keygen(path: &Path, force: bool) -> anyhow::Result<Signer> {
+    if path.exists() && !force {
+        bail!(
+            "{}: a key file is already there; pass --force to replace it",
+            path.display()
+        );
+    }
+    let signer = Signer::from_hex(&secguard_web::random_token()?).map_err(|e| anyhow!("{e}"))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| anyhow!("{}: cannot create: {e}", dir.display()))?;
+    let write = || -> std::io::Result<()> {
+        // tempfile creates the file readable by its owner only.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".secguard-key-")
+            .tempfile_in(dir)?;
+        std::io::Write::write_all(&mut tmp, format!("{}\n", signer.secret_hex()).as_bytes())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|e| anyhow!("{}: cannot write the key: {e}", path.display()))?;
+    Ok(signer)
 }
 
 /// One queue item for the terminal: what it is, the code around it, and
@@ -599,9 +900,14 @@ pub fn cmd_feedback(
             let reviews = store.reviews(&ReviewFilter::default())?;
             for r in reviews.iter().filter(|r| m.source_reviews.contains(&r.id)) {
                 text.push_str(&format!(
-                    "    review #{} by {} at {}: {}{}\n",
+                    "    review #{} by {}{} at {}: {}{}\n",
                     r.id,
                     r.reviewer,
+                    if r.verified {
+                        " (signed, verified)"
+                    } else {
+                        " (unsigned)"
+                    },
                     format_timestamp(r.created_at),
                     r.decision,
                     if r.note.is_empty() {
@@ -618,17 +924,35 @@ pub fn cmd_feedback(
             reason,
             reviewer,
         } => {
-            let actor = reviewer_name(reviewer.as_deref(), ctx)?;
             let store = require_existing(&settings)?;
+            let actor = identity(reviewer.as_deref(), Some(&store), ctx)?.name;
             let m = store.revoke_memory(*id, &actor, reason)?;
             write_stdout(ctx, &format!("Revoked memory #{}.\n", m.id))?;
         }
         FeedbackCommand::Export { output, all } => {
-            let memories = match open_existing(&settings)? {
-                Some(store) => store.memories(*all)?,
-                None => Vec::new(),
+            let (memories, decisions) = match open_existing(&settings)? {
+                Some(store) => {
+                    let memories = store.memories(*all)?;
+                    // The signed decisions behind them travel along: they are
+                    // what an importing database can verify.
+                    let sources: std::collections::BTreeSet<i64> = memories
+                        .iter()
+                        .flat_map(|m| m.source_reviews.iter().copied())
+                        .collect();
+                    let decisions: Vec<Review> = store
+                        .reviews(&ReviewFilter::default())?
+                        .into_iter()
+                        .filter(|r| r.signature.is_some() && sources.contains(&r.id))
+                        .collect();
+                    (memories, decisions)
+                }
+                None => (Vec::new(), Vec::new()),
             };
-            let mut text = serde_json::to_string_pretty(&memories).context("cannot serialize")?;
+            let export = MemoryExport {
+                memories,
+                decisions,
+            };
+            let mut text = serde_json::to_string_pretty(&export).context("cannot serialize")?;
             text.push('\n');
             match output {
                 Some(path) => crate::output::write_atomic(path, text.as_bytes())
@@ -637,24 +961,29 @@ pub fn cmd_feedback(
             }
         }
         FeedbackCommand::Import { file, reviewer } => {
-            let actor = reviewer_name(reviewer.as_deref(), ctx)?;
             let text = std::fs::read_to_string(file)
                 .map_err(|e| anyhow!("{}: cannot read: {e}", file.display()))?;
-            let memories: Vec<Memory> = serde_json::from_str(&text).map_err(|e| {
-                anyhow!(
-                    "{}: line {}, column {}: not a memory export: {e}",
-                    file.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
+            let export: MemoryExport = serde_json::from_str::<ExportFile>(&text)
+                .map_err(|e| {
+                    anyhow!(
+                        "{}: line {}, column {}: not a memory export: {e}",
+                        file.display(),
+                        e.line(),
+                        e.column()
+                    )
+                })?
+                .into();
             let store = open(&settings)?;
-            let ids = store.import_memories(&memories, &actor)?;
+            let actor = identity(reviewer.as_deref(), Some(&store), ctx)?.name;
+            let imported = store.import_memories(&export.memories, &export.decisions, &actor)?;
+            let pending = imported.iter().filter(|i| i.pending).count();
             let _ = writeln!(
                 ctx.stderr,
-                "secguard: imported {} memories from {}",
-                ids.len(),
-                file.display()
+                "secguard: imported {} memories from {}: {} vouched for by verified signatures, {pending} pending \
+                 (shown, never applied, until a verified reviewer confirms one with the same decision and scope)",
+                imported.len(),
+                file.display(),
+                imported.len() - pending
             );
         }
         FeedbackCommand::Audit { limit, format } => {
@@ -685,9 +1014,43 @@ pub fn cmd_feedback(
     Ok(EXIT_CLEAN)
 }
 
+/// What `feedback export` writes: memories and the signed decisions behind
+/// them.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct MemoryExport {
+    memories: Vec<Memory>,
+    #[serde(default)]
+    decisions: Vec<Review>,
+}
+
+/// Older exports are a bare list of memories (none of them signed).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ExportFile {
+    Current(MemoryExport),
+    Bare(Vec<Memory>),
+}
+
+impl From<ExportFile> for MemoryExport {
+    fn from(f: ExportFile) -> MemoryExport {
+        match f {
+            ExportFile::Current(e) => e,
+            ExportFile::Bare(memories) => MemoryExport {
+                memories,
+                decisions: Vec::new(),
+            },
+        }
+    }
+}
+
 fn memory_line(m: &Memory) -> String {
     let mut flags = Vec::new();
-    if !m.is_live() {
+    if m.status == MemoryStatus::Pending {
+        flags.push(
+            "pending: no verified signature, not applied until a verified reviewer confirms"
+                .to_string(),
+        );
+    } else if !m.is_live() {
         flags.push("revoked".to_string());
     } else if !m.is_trusted() {
         flags.push("low trust, not applied".to_string());
@@ -697,15 +1060,23 @@ fn memory_line(m: &Memory) -> String {
         flags.push(format!("conflicts with {}", ids.join(", ")));
     }
     if m.implication.hides(Severity::High) && !m.may_hide(Severity::High) {
-        flags.push("needs a second reviewer to hide high/critical findings".to_string());
+        flags.push(
+            "needs a second reviewer (two verified, or a verified admin) to hide high/critical findings"
+                .to_string(),
+        );
     }
     let flags = if flags.is_empty() {
         String::new()
     } else {
         format!(" [{}]", flags.join("; "))
     };
+    let verified = if m.verified_reviewers.is_empty() {
+        "none".to_string()
+    } else {
+        m.verified_reviewers.join(", ")
+    };
     format!(
-        "#{} {}: {} (trust {:.2}, by {}){flags}\n",
+        "#{} {}: {} (trust {:.2}, by {}; verified: {verified}){flags}\n",
         m.id,
         m.scope.describe(),
         m.implication.describe(),

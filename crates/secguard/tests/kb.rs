@@ -118,8 +118,6 @@ fn prompts_cite_guidelines_and_memories_and_a_verdict_moves_the_memories_trust()
         .args([
             "review",
             "label",
-            "--reviewer",
-            "bob",
             "--sample",
             "lookup.py",
             "--decision",
@@ -133,8 +131,6 @@ fn prompts_cite_guidelines_and_memories_and_a_verdict_moves_the_memories_trust()
         .args([
             "review",
             "label",
-            "--reviewer",
-            "carol",
             "--sample",
             "lookup.py",
             "--decision",

@@ -44,13 +44,61 @@ fn pick(report: &Value) -> (Value, Value) {
     (low, high)
 }
 
+/// Reviewers with keys: `names[0]` becomes the first admin and registers
+/// the others, in the default database or the one `db` names. Key files are
+/// `keys/NAME.key` (made once, reused for a second database).
+pub fn team(dir: &Dir, names: &[&str], db: Option<&str>) {
+    let db_args: Vec<&str> = db.map(|d| vec!["--db", d]).unwrap_or_default();
+    let mut public = Vec::new();
+    for name in names {
+        let key = format!("keys/{name}.key");
+        if !dir.path().join(&key).is_file() {
+            dir.cmd()
+                .args(["review", "keygen", "-o", &key])
+                .run()
+                .expect_code(0);
+        }
+        public.push(key_of(dir, name));
+    }
+    as_reviewer(dir, names[0])
+        .args(["review", "init-admin", "--name", names[0]])
+        .args(&db_args)
+        .run()
+        .expect_code(0);
+    for (name, pk) in names.iter().zip(&public).skip(1) {
+        as_reviewer(dir, names[0])
+            .args(["review", "reviewer", name, "--public-key", pk])
+            .args(&db_args)
+            .run()
+            .expect_code(0);
+    }
+}
+
+/// The public key in `keys/NAME.key` (derived by keygen's own code path:
+/// `review keygen` printed it; tests re-derive it from the secret).
+pub fn key_of(dir: &Dir, name: &str) -> String {
+    let secret = dir.read(&format!("keys/{name}.key"));
+    secguard_core::identity::Signer::from_hex(&secret)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .public_key()
+}
+
+/// A command run as `who`: with their key when they have one, else as the
+/// operating-system user.
+pub fn as_reviewer(dir: &Dir, who: &str) -> util::TestCommand {
+    let key = format!("keys/{who}.key");
+    if dir.path().join(&key).is_file() {
+        dir.cmd().env("SECGUARD_REVIEWER_KEY", &key)
+    } else {
+        dir.cmd()
+    }
+}
+
 fn label(dir: &Dir, reviewer: &str, fp: &str, decision: &str, note: &str) -> String {
-    dir.cmd()
+    as_reviewer(dir, reviewer)
         .args([
             "review",
             "label",
-            "--reviewer",
-            reviewer,
             "--finding",
             fp,
             "--decision",
@@ -76,6 +124,7 @@ fn a_false_positive_label_suppresses_the_finding_in_the_next_scan() {
     dir.create("app.py", APP_PY);
     let first = scan_json(&dir);
     assert!(dir.path().join(".secguard/secguard.db").is_file());
+    team(&dir, &["root", "alice", "bob"], None);
     let (low, _) = pick(&first);
     let fp = fingerprint(&low);
 
@@ -148,7 +197,7 @@ fn a_false_positive_label_suppresses_the_finding_in_the_next_scan() {
     assert!(find(&all_findings(&raw), &fp)["suppression"].is_null());
 
     // Revoking the memory brings the finding back.
-    dir.cmd()
+    as_reviewer(&dir, "bob")
         .args([
             "feedback",
             "revoke",
@@ -183,6 +232,7 @@ fn hiding_a_high_finding_takes_two_reviewers() {
     dir.create("app.py", APP_PY);
     let (_, high) = pick(&scan_json(&dir));
     let fp = fingerprint(&high);
+    team(&dir, &["root", "alice", "bob"], None);
 
     label(&dir, "alice", &fp, "fp", "cmd is validated upstream");
     let report = scan_json(&dir);
@@ -214,18 +264,7 @@ fn an_admin_alone_may_hide_a_high_finding() {
     dir.create("app.py", APP_PY);
     let (_, high) = pick(&scan_json(&dir));
     let fp = fingerprint(&high);
-    dir.cmd()
-        .args([
-            "review",
-            "reviewer",
-            "root",
-            "--role",
-            "admin",
-            "--reviewer",
-            "root",
-        ])
-        .run()
-        .expect_code(0);
+    team(&dir, &["root"], None);
     label(&dir, "root", &fp, "fp", "sandboxed");
     let f = find(&all_findings(&scan_json(&dir)), &fp).clone();
     assert_eq!(f["suppression"]["kind"], "external", "{f:#}");
@@ -237,6 +276,7 @@ fn contradicting_labels_are_flagged_and_neither_applies() {
     dir.create("app.py", APP_PY);
     let (low, _) = pick(&scan_json(&dir));
     let fp = fingerprint(&low);
+    team(&dir, &["root", "alice", "bob"], None);
     label(&dir, "alice", &fp, "fp", "not security relevant");
     let out = label(&dir, "bob", &fp, "tp", "it is");
     assert!(out.contains("Conflicts with memories #1"), "{out}");
@@ -266,6 +306,7 @@ fn labels_export_and_import_between_databases() {
     let dir = Dir::new();
     dir.create("app.py", APP_PY);
     let (low, _) = pick(&scan_json(&dir));
+    team(&dir, &["root", "alice", "bob"], None);
     label(
         &dir,
         "alice",
@@ -273,12 +314,10 @@ fn labels_export_and_import_between_databases() {
         "fp",
         "note, with \"quotes\"",
     );
-    dir.cmd()
+    as_reviewer(&dir, "bob")
         .args([
             "review",
             "label",
-            "--reviewer",
-            "bob",
             "--sample",
             "app.py",
             "--decision",
@@ -343,23 +382,25 @@ fn memories_export_and_import() {
     dir.create("app.py", APP_PY);
     let (low, _) = pick(&scan_json(&dir));
     let fp = fingerprint(&low);
+    team(&dir, &["root", "alice"], None);
     label(&dir, "alice", &fp, "fp", "cache key");
     dir.cmd()
         .args(["feedback", "export", "-o", "memories.json"])
         .run()
         .expect_code(0);
-    dir.cmd()
-        .args([
-            "feedback",
-            "import",
-            "memories.json",
-            "--db",
-            "other.db",
-            "--reviewer",
-            "carol",
-        ])
+    // The other database knows alice's key: her signed decision vouches.
+    team(&dir, &["root", "alice"], Some("other.db"));
+    let out = dir
+        .cmd()
+        .args(["feedback", "import", "memories.json", "--db", "other.db"])
         .run()
         .expect_code(0);
+    assert!(
+        out.stderr
+            .contains("1 vouched for by verified signatures, 0 pending"),
+        "{}",
+        out.stderr
+    );
     let f = dir
         .cmd()
         .args([
@@ -381,7 +422,7 @@ fn memories_export_and_import() {
     dir.create("broken.json", "[{\"id\": 1,");
     let out = dir
         .cmd()
-        .args(["feedback", "import", "broken.json", "--reviewer", "carol"])
+        .args(["feedback", "import", "broken.json"])
         .run()
         .expect_code(2);
     assert!(out.stderr.contains("broken.json"), "{}", out.stderr);
@@ -394,31 +435,13 @@ fn bad_labels_are_usage_errors() {
     scan_json(&dir);
     let out = dir
         .cmd()
-        .args([
-            "review",
-            "label",
-            "--reviewer",
-            "a",
-            "--finding",
-            "nope",
-            "--decision",
-            "fp",
-        ])
+        .args(["review", "label", "--finding", "nope", "--decision", "fp"])
         .run()
         .expect_code(2);
     assert!(out.stderr.contains("nope"), "{}", out.stderr);
     let out = dir
         .cmd()
-        .args([
-            "review",
-            "label",
-            "--reviewer",
-            "a",
-            "--sample",
-            "app.py",
-            "--decision",
-            "fp",
-        ])
+        .args(["review", "label", "--sample", "app.py", "--decision", "fp"])
         .run()
         .expect_code(2);
     assert!(out.stderr.contains("does not apply"), "{}", out.stderr);
@@ -511,8 +534,6 @@ fn a_glob_narrows_the_memory_to_matching_paths() {
         vec![
             "review".to_string(),
             "label".into(),
-            "--reviewer".into(),
-            "alice".into(),
             "--finding".into(),
             fp.to_string(),
             "--decision".into(),

@@ -1,8 +1,9 @@
 //! Helpers shared by the store's integration tests.
 #![allow(dead_code)]
 
+use secguard_core::identity::Signer;
 use secguard_core::memory::ScopeChoice;
-use secguard_core::review::{Decision, ReviewTarget};
+use secguard_core::review::{Decision, ReviewTarget, Role};
 use secguard_core::{Confidence, Cwe, Finding, Fingerprint, Location, Severity};
 use secguard_store::{NewReview, SampleRecord, ScanRecord, SqliteStore, Store};
 use std::fmt::Display;
@@ -95,7 +96,56 @@ pub fn finding_review(project: &str, fp: &str, reviewer: &str, decision: Decisio
         scope: ScopeChoice::Finding,
         path_glob: None,
         created_at: None,
+        signature: None,
+        imported: false,
     }
+}
+
+/// `new`, signed by `signer`.
+pub fn signed(store: &dyn Store, mut new: NewReview, signer: &Signer) -> NewReview {
+    secguard_store::sign_review(store, &mut new, signer).unwrap_or_else(|e| panic!("{e}"));
+    new
+}
+
+/// A deterministic key per name, for tests.
+pub fn key(name: &str) -> Signer {
+    let mut secret = [0u8; 32];
+    for (i, b) in name.bytes().enumerate().take(32) {
+        secret[i] = b;
+    }
+    secret[31] ^= 0x5a;
+    Signer::from_secret(secret)
+}
+
+/// `admin` becomes the first admin; `others` are registered by it as
+/// plain reviewers. Returns their keys, admin first.
+pub fn with_keys(store: &dyn Store, admin: &str, others: &[&str]) -> Vec<Signer> {
+    let a = key(admin);
+    store
+        .register_key(&ok(secguard_store::sign_registration(
+            store,
+            admin,
+            &a.public_key(),
+            Role::Admin,
+            &a,
+        )))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut keys = vec![];
+    for name in others {
+        let k = key(name);
+        store
+            .register_key(&ok(secguard_store::sign_registration(
+                store,
+                name,
+                &k.public_key(),
+                Role::Reviewer,
+                &a,
+            )))
+            .unwrap_or_else(|e| panic!("{e}"));
+        keys.push(k);
+    }
+    keys.insert(0, a);
+    keys
 }
 
 pub fn sample_review(project: &str, path: &str, reviewer: &str, decision: Decision) -> NewReview {

@@ -63,8 +63,6 @@ pub fn confirm_first_finding(dir: &Dir, note: &str, extra: &[&str]) -> String {
         .args([
             "review",
             "label",
-            "--reviewer",
-            "alice",
             "--finding",
             &fp,
             "--decision",

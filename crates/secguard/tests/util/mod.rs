@@ -87,6 +87,7 @@ impl Dir {
             "SECGUARD_DB",
             "SECGUARD_PROJECT",
             "SECGUARD_REVIEWER",
+            "SECGUARD_REVIEWER_KEY",
             "OPENAI_BASE_URL",
             "OPENAI_API_KEY",
             "SECGUARD_MODEL",
@@ -98,6 +99,8 @@ impl Dir {
         ] {
             cmd.env_remove(var);
         }
+        // A developer's own reviewer key is never picked up.
+        cmd.env("XDG_CONFIG_HOME", self.path().join(".config"));
         TestCommand { cmd }
     }
 }

@@ -17,14 +17,19 @@ pub struct Server {
 }
 
 impl Server {
-    /// Start `secguard review --serve` in `dir` as `reviewer`, with `extra`
-    /// arguments (`--db FILE`), and wait for the URL it prints.
-    pub fn start(dir: &Dir, reviewer: &str, extra: &[&str]) -> Server {
+    /// Start `secguard review --serve` in `dir` with `extra` arguments
+    /// (`--db FILE`) and environment (`SECGUARD_REVIEWER_KEY`), and wait
+    /// for the URL it prints. It decides as the operating-system user, or
+    /// as the owner of the key.
+    pub fn start(dir: &Dir, env: &[(&str, &str)], extra: &[&str]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secguard"));
         cmd.current_dir(dir.path())
-            .args(["review", "--serve", "--reviewer", reviewer])
+            .args(["review", "--serve"])
             .args(extra)
             .env_remove("SECGUARD_DB")
+            .env_remove("SECGUARD_REVIEWER_KEY")
+            .env("XDG_CONFIG_HOME", dir.path().join(".config"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
