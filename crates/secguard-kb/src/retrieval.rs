@@ -153,11 +153,13 @@ pub fn memory_text(m: &Memory, kb: &KnowledgeBase) -> (String, String) {
     );
     let note = m.condition.trim();
     let text = format!(
-        "Human reviewers{project} decided that {subject}{place} {} (trust {:.2}, {} reviewer(s)).{}\n\
+        "Human reviewers{project} decided that {subject}{place} {} (trust {:.2}, {} reviewer(s), \
+         {} of them with a verified signature).{}\n\
          This records a past judgement about specific findings; it never waives a security check.",
         implication_words(&m.implication),
         m.trust,
         m.reviewers.len().max(1),
+        m.verified_reviewers.len(),
         if note.is_empty() {
             String::new()
         } else {

@@ -523,8 +523,6 @@ fn a_memory_that_may_not_hide_a_critical_finding_is_not_shown_to_the_model() {
         .args([
             "review",
             "label",
-            "--reviewer",
-            "alice",
             "--finding",
             &critical,
             "--decision",
