@@ -349,19 +349,28 @@ pub fn parse_flawfinder_csv(text: &str, root: &Path) -> Result<AnalyzerOutput, S
 /// covers the next line.
 pub fn has_directive(line: &str, alone: bool) -> bool {
     let lower = line.to_ascii_lowercase();
-    let mut rest = lower.as_str();
-    while let Some(i) = rest.find("/*").into_iter().chain(rest.find("//")).min() {
-        if alone && !lower[..lower.len() - rest.len() + i].trim().is_empty() {
+    let bytes = lower.as_bytes();
+    // One pass over the line: searching for `/*` and `//` separately from
+    // every comment start was quadratic on a line of thousands of `/*`
+    // (found by scripts/fuzz).
+    let mut from = 0;
+    while let Some(offset) = lower[from..].find('/') {
+        let i = from + offset;
+        if !matches!(bytes.get(i + 1), Some(b'*' | b'/')) {
+            from = i + 1;
+            continue;
+        }
+        if alone && !lower[..i].trim().is_empty() {
             return false;
         }
-        let after = rest[i + 2..].trim_start();
+        let after = lower[i + 2..].trim_start();
         if ["flawfinder:", "its4:", "rats:"]
             .iter()
             .any(|d| after.starts_with(d))
         {
             return true;
         }
-        rest = &rest[i + 2..];
+        from = i + 2;
     }
     false
 }

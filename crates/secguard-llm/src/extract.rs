@@ -294,15 +294,17 @@ fn balanced(text: &str, start: usize) -> &str {
     &text[start..]
 }
 
+/// The nesting serde_json accepts (its recursion limit).
+const MAX_REPAIR_DEPTH: usize = 128;
+/// How many cut points a truncated document is tried at, latest first.
+const MAX_REPAIR_CUTS: usize = 64;
+
 /// Repairs the JSON defects models commonly produce: trailing commas,
 /// `//` and `/* */` comments, smart quotes, single-quoted strings,
 /// unquoted keys, Python's `True`/`False`/`None`, raw newlines in strings,
 /// and a truncated end (open strings and brackets are closed, a dangling
 /// key or comma dropped). Returns the text and the fixes applied.
 pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
-    // The depth serde_json accepts (its recursion limit).
-    const MAX_REPAIR_DEPTH: usize = 128;
-    const MAX_REPAIR_CUTS: usize = 64;
     let mut fixes: Vec<&'static str> = Vec::new();
     let chars: Vec<char> = input.chars().collect();
     let mut out = String::with_capacity(input.len() + 16);
@@ -352,7 +354,7 @@ pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
                     }
                     Some(',') => note("removed doubled commas", &mut fixes),
                     _ => {
-                        cuts.push((out.len(), stack.clone()));
+                        push_cut(&mut cuts, out.len(), &stack);
                         out.push(',');
                     }
                 }
@@ -367,7 +369,7 @@ pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
                 }
                 stack.push(if c == '{' { '}' } else { ']' });
                 out.push(c);
-                cuts.push((out.len(), stack.clone()));
+                push_cut(&mut cuts, out.len(), &stack);
             }
             '}' | ']' => {
                 if stack.last() == Some(&c) {
@@ -429,6 +431,17 @@ pub fn repair_json(input: &str) -> (String, Vec<&'static str>) {
         return (close(&out, &stack), fixes);
     }
     (out, fixes)
+}
+
+/// Remembers a place to cut a truncated document back to. Only the last
+/// `MAX_REPAIR_CUTS` are ever tried, so older ones are dropped in batches:
+/// each holds a copy of the open brackets, and a reply of a million commas
+/// must not keep a million copies.
+fn push_cut(cuts: &mut Vec<(usize, Vec<char>)>, at: usize, stack: &[char]) {
+    if cuts.len() >= 2 * MAX_REPAIR_CUTS {
+        cuts.drain(..MAX_REPAIR_CUTS);
+    }
+    cuts.push((at, stack.to_vec()));
 }
 
 /// Records a fix once.
