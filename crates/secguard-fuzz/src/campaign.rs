@@ -8,8 +8,10 @@
 //! line. The supervisor treats as a failure: a panic (reported by the
 //! worker), a worker that dies (abort, signal, stack overflow: an *abort*),
 //! one that exits with [`MEMCAP_EXIT`] (the counting allocator's cap: a
-//! *memory-cap* hit), and one that gives no result within the time cap (the
-//! supervisor kills it: a *timeout*). It then rebuilds the failing input
+//! *memory-cap* hit), and one whose input runs past the time cap: the cap
+//! is on the worker's CPU time, so a loaded machine does not make slow
+//! inputs of fast ones; a worker with no result after ten times the cap in
+//! wall time is killed too (a *timeout* either way). It then rebuilds the failing input
 //! from its index, saves it, starts a new worker and goes on after it.
 
 use crate::alloc::{self, MEMCAP_EXIT};
@@ -138,7 +140,7 @@ pub fn worker(source: &Source, limits: &Limits, root: &Path) -> Result<(), Campa
         path: "<stdout>".into(),
         source,
     };
-    writeln!(out, "ready")
+    writeln!(out, "ready {}", cpu_micros(libc::CLOCK_PROCESS_CPUTIME_ID))
         .and_then(|()| out.flush())
         .map_err(io_err)?;
     for line in stdin.lock().lines() {
@@ -166,23 +168,28 @@ pub fn worker(source: &Source, limits: &Limits, root: &Path) -> Result<(), Campa
                 }
             };
             alloc::start_input();
-            let started = Instant::now();
+            let started = cpu_micros(libc::CLOCK_THREAD_CPUTIME_ID);
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 ctx.run(target, &input);
             }));
-            let micros = started.elapsed().as_micros();
+            let micros = cpu_micros(libc::CLOCK_THREAD_CPUTIME_ID).saturating_sub(started);
+            let process = cpu_micros(libc::CLOCK_PROCESS_CPUTIME_ID);
             let peak = alloc::input_peak();
             let len = input.len();
             drop(input);
             match result {
-                Ok(()) => writeln!(out, "r {i} {micros} {peak} {len}"),
+                Ok(()) => writeln!(out, "r {i} {micros} {peak} {len} {process}"),
                 Err(payload) => {
                     let msg = payload
                         .downcast_ref::<&str>()
                         .map(|s| s.to_string())
                         .or_else(|| payload.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "non-string panic payload".into());
-                    writeln!(out, "p {i} {micros} {peak} {len} {}", one_line(&msg))
+                    writeln!(
+                        out,
+                        "p {i} {micros} {peak} {len} {process} {}",
+                        one_line(&msg)
+                    )
                 }
             }
             .and_then(|()| out.flush())
@@ -190,6 +197,38 @@ pub fn worker(source: &Source, limits: &Limits, root: &Path) -> Result<(), Campa
         }
     }
     Ok(())
+}
+
+/// CPU time of `clock` in microseconds. The time cap is on CPU time, not
+/// wall time, so a loaded machine does not turn slow inputs into timeouts.
+fn cpu_micros(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return 0;
+    }
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000
+}
+
+/// A process's CPU time (user + system) in microseconds, from
+/// `/proc/<pid>/stat`, at clock-tick resolution.
+fn process_cpu_micros(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
+        .ok()
+        .filter(|t| *t > 0)?;
+    Some((utime + stime) * 1_000_000 / ticks)
 }
 
 fn one_line(s: &str) -> String {
@@ -245,7 +284,7 @@ pub struct TargetStats {
     pub aborts: u64,
     pub timeouts: u64,
     pub memory_cap_hits: u64,
-    /// Slowest completed input: (microseconds, index, size in bytes).
+    /// Slowest completed input: (microseconds of CPU time, index, size in bytes).
     pub slowest: Option<(u64, u64, usize)>,
     /// Largest per-input peak of allocated bytes: (bytes, index).
     pub peak_memory: Option<(usize, u64)>,
@@ -288,6 +327,8 @@ pub struct Supervisor {
 
 struct Worker {
     child: Child,
+    /// The worker's process CPU time at its last result (or start-up).
+    last_cpu: u64,
     stdin: Option<ChildStdin>,
     rx: Receiver<String>,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
@@ -365,13 +406,21 @@ impl Supervisor {
         }
         let mut w = Worker {
             child,
+            last_cpu: 0,
             stdin,
             rx,
             stderr_tail,
         };
         // Start-up (building the engine) is not part of any input's time.
         match w.rx.recv_timeout(Duration::from_secs(300)) {
-            Ok(line) if line == "ready" => Ok(w),
+            Ok(line) if line.starts_with("ready") => {
+                w.last_cpu = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                Ok(w)
+            }
             other => {
                 let _ = w.child.kill();
                 let _ = w.child.wait();
@@ -444,22 +493,44 @@ impl Supervisor {
                 // then sees it and reports it.
                 let _ = w.send(i, b);
                 let mut dead = false;
+                let cap = self.limits.time_cap;
+                let mut wait = cap;
+                let mut waiting_since = Instant::now();
                 while i < b {
-                    match w.rx.recv_timeout(self.limits.time_cap) {
+                    match w.rx.recv_timeout(wait) {
                         Ok(line) => {
-                            self.record_line(source, seed, i, &line, stats)?;
+                            w.last_cpu = self.record_line(source, seed, i, &line, stats)?;
                             i += 1;
+                            wait = cap;
+                            waiting_since = Instant::now();
                         }
                         Err(RecvTimeoutError::Timeout) => {
+                            // The cap is on CPU time: on a loaded machine a
+                            // worker may be slow without being stuck. Wall
+                            // time still ends it at ten times the cap.
+                            let used = process_cpu_micros(w.child.id())
+                                .map(|c| Duration::from_micros(c.saturating_sub(w.last_cpu)));
+                            let wall = waiting_since.elapsed();
+                            if let Some(used) = used
+                                && used < cap
+                                && wall < cap * 10
+                            {
+                                wait = (cap - used).max(Duration::from_millis(50));
+                                continue;
+                            }
                             let _ = w.child.kill();
                             let _ = w.child.wait();
-                            let cap = self.limits.time_cap.as_secs_f64();
+                            let cpu = used
+                                .map_or("unknown".into(), |u| format!("{:.1} s", u.as_secs_f64()));
                             self.record_failure(
                                 source,
                                 seed,
                                 i,
                                 FailKind::Timeout,
-                                format!("no result within {cap} s; worker killed"),
+                                format!(
+                                    "no result after {cpu} of CPU time ({:.1} s wall); worker killed",
+                                    wall.as_secs_f64()
+                                ),
                                 stats,
                             )?;
                             dead = true;
@@ -498,19 +569,19 @@ impl Supervisor {
         expected: u64,
         line: &str,
         stats: &Mutex<BTreeMap<Target, TargetStats>>,
-    ) -> Result<(), CampaignError> {
-        let mut parts = line.splitn(6, ' ');
+    ) -> Result<u64, CampaignError> {
+        let mut parts = line.splitn(7, ' ');
         let tag = parts.next().unwrap_or("");
         if tag == "e" {
             return Err(CampaignError::Protocol(line.to_string()));
         }
         let nums: Vec<u64> = parts
             .by_ref()
-            .take(4)
+            .take(5)
             .map(|p| p.parse::<u64>())
             .collect::<Result<_, _>>()
             .map_err(|_| CampaignError::Protocol(format!("bad result line {line:?}")))?;
-        let [index, micros, peak, size] = nums[..] else {
+        let [index, micros, peak, size, process_cpu] = nums[..] else {
             return Err(CampaignError::Protocol(format!("bad result line {line:?}")));
         };
         if index != expected {
@@ -535,25 +606,25 @@ impl Supervisor {
         match tag {
             "p" => {
                 let msg = parts.next().unwrap_or("").to_string();
-                self.record_failure(source, seed, index, FailKind::Panic, msg, stats)
+                self.record_failure(source, seed, index, FailKind::Panic, msg, stats)?;
             }
             "r" if over_time => self.record_failure(
                 source,
                 seed,
                 index,
                 FailKind::Timeout,
-                format!("finished after {:.2} s", micros as f64 / 1e6),
+                format!("finished after {:.2} s of CPU time", micros as f64 / 1e6),
                 stats,
-            ),
+            )?,
             "r" => {
                 let mut all = stats.lock().unwrap_or_else(|e| e.into_inner());
                 let st = entry(&mut all, target);
                 st.inputs += 1;
                 st.input_bytes += size as u64;
-                Ok(())
             }
-            _ => Err(CampaignError::Protocol(format!("bad result line {line:?}"))),
+            _ => return Err(CampaignError::Protocol(format!("bad result line {line:?}"))),
         }
+        Ok(process_cpu)
     }
 
     fn target_of(&self, source: &Source, index: u64) -> Target {

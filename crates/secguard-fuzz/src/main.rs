@@ -14,9 +14,10 @@ use std::time::Duration;
 static ALLOC: CountingAlloc = CountingAlloc;
 
 const USAGE: &str = "usage:
-  secguard-fuzz run [--target T]... [--inputs N] [--jobs J] [--seed S] [options]
+  secguard-fuzz run [--target T[=N]]... [--inputs N] [--jobs J] [--seed S] [options]
       T: python, c, cpp, rules, sarif, bandit, semgrep, cppcheck, flawfinder,
-         llm-extract, or all (default). N inputs per target (default 10000).
+         llm-extract, or all (default). N inputs per target (default 10000);
+         T=N sets one target's count.
   secguard-fuzz replay [--target T] [options] PATH...
       replay saved inputs: files, or folders laid out as <dir>/<target>/<file>
   secguard-fuzz gen --target T --seed S --index I
@@ -36,6 +37,8 @@ exit status: 0 no failure, 1 failures found, 2 bad usage or I/O error";
 struct Args {
     command: String,
     targets: Vec<Target>,
+    /// Input counts given per target (`--target python=5000`).
+    counts: Vec<(Target, u64)>,
     inputs: u64,
     jobs: usize,
     seed: u64,
@@ -59,6 +62,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
     let mut a = Args {
         command,
         targets: Vec::new(),
+        counts: Vec::new(),
         inputs: 10_000,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         seed: 1,
@@ -85,13 +89,23 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
         match arg.as_str() {
             "--target" => {
                 let v = value("--target")?;
-                if v == "all" {
-                    a.targets.extend(Target::ALL);
+                let (name, count) = match v.split_once('=') {
+                    Some((n, c)) => (n, Some(num::<u64>("--target", c.to_string())?)),
+                    None => (v.as_str(), None),
+                };
+                let named = if name == "all" {
+                    Target::ALL.to_vec()
                 } else {
-                    a.targets.push(
-                        Target::from_name(&v)
-                            .ok_or_else(|| anyhow!("--target: unknown target {v:?}\n{USAGE}"))?,
-                    );
+                    vec![
+                        Target::from_name(name)
+                            .ok_or_else(|| anyhow!("--target: unknown target {name:?}\n{USAGE}"))?,
+                    ]
+                };
+                for t in named {
+                    a.targets.push(t);
+                    if let Some(c) = count {
+                        a.counts.push((t, c));
+                    }
                 }
             }
             "--inputs" => a.inputs = num("--inputs", value("--inputs")?)?,
@@ -224,18 +238,26 @@ fn run(args: Args) -> Result<i32> {
     if !args.paths.is_empty() {
         bail!("run takes no paths (did you mean replay?)\n{USAGE}");
     }
-    let targets = if args.targets.is_empty() {
+    let mut targets = if args.targets.is_empty() {
         Target::ALL.to_vec()
     } else {
         args.targets.clone()
     };
+    // Named twice (`all` and `c=500`): run once, in first-named order.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(*t));
     let sup = supervisor(&args)?;
     let corpus = Arc::new(Corpus::load(&args.root));
     let mut all: Vec<TargetStats> = Vec::new();
     for t in targets {
+        let inputs = args
+            .counts
+            .iter()
+            .rev()
+            .find(|(c, _)| *c == t)
+            .map_or(args.inputs, |(_, n)| *n);
         eprintln!(
-            "secguard-fuzz: {} inputs of {} ({} seeds), seed {}, {} jobs",
-            args.inputs,
+            "secguard-fuzz: {inputs} inputs of {} ({} seeds), seed {}, {} jobs",
             t.name(),
             corpus.seeds(t).len(),
             args.seed,
@@ -246,7 +268,7 @@ fn run(args: Args) -> Result<i32> {
             seed: args.seed,
             corpus: Arc::clone(&corpus),
         };
-        let stats = sup.run(&source, args.inputs, Some(args.seed))?;
+        let stats = sup.run(&source, inputs, Some(args.seed))?;
         let st = stats.into_values().next().unwrap_or_else(|| TargetStats {
             target: t.name().into(),
             ..TargetStats::default()
@@ -254,14 +276,12 @@ fn run(args: Args) -> Result<i32> {
         eprint!("{}", campaign::markdown_table(std::slice::from_ref(&st)));
         all.push(st);
     }
-    report(
-        &args,
-        &all,
-        &format!(
-            "scripts/fuzz --inputs {} --seed {} --jobs {}",
-            args.inputs, args.seed, sup.jobs
-        ),
-    )
+    // The command as given, for the record in docs/benchmarks.md.
+    let command = std::iter::once("scripts/fuzz".to_string())
+        .chain(std::env::args().skip(2))
+        .collect::<Vec<_>>()
+        .join(" ");
+    report(&args, &all, &command)
 }
 
 fn replay(args: Args) -> Result<i32> {

@@ -209,7 +209,16 @@ fn selftest(input: &[u8]) {
     match t.split_whitespace().next().unwrap_or("") {
         "panic" => panic!("selftest panic requested"),
         "abort" => std::process::abort(),
-        "hang" => loop {
+        // An endless loop burning CPU, and a stuck one that sleeps (a
+        // deadlock): the CPU-time cap catches the first, the wall-time
+        // backstop the second.
+        "hang" => {
+            let mut n = 0u64;
+            loop {
+                n = black_box(n.wrapping_add(1));
+            }
+        }
+        "sleep" => loop {
             std::thread::sleep(std::time::Duration::from_millis(50));
         },
         "alloc" => {

@@ -51,8 +51,9 @@ fn every_kind_of_failure_is_caught_and_the_run_goes_on() {
         write(&inputs, "selftest", &format!("{i}a-{what}.selftest"), what);
         write(&inputs, "selftest", &format!("{i}b-ok.selftest"), "ok");
     }
-    // A generous cap: only the hang may reach it, even on a loaded machine.
-    let (code, stats, stdout) = replay(tmp.path(), &["--time-cap-ms", "3000"]);
+    // A 2 s cap on CPU time: only the hang reaches it, however loaded the
+    // machine is.
+    let (code, stats, stdout) = replay(tmp.path(), &["--time-cap-ms", "2000"]);
     assert_eq!(code, 1, "{stdout}");
     let st = &stats[0];
     assert_eq!(st["target"], "selftest");
@@ -81,6 +82,29 @@ fn every_kind_of_failure_is_caught_and_the_run_goes_on() {
         ]
     );
     assert!(stdout.contains("selftest panic requested"), "{stdout}");
+}
+
+#[test]
+fn a_worker_stuck_without_using_cpu_is_killed_by_wall_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("inputs"),
+        "selftest",
+        "a-sleep.selftest",
+        "sleep",
+    );
+    write(
+        &tmp.path().join("inputs"),
+        "selftest",
+        "b-ok.selftest",
+        "ok",
+    );
+    // 0.3 s cap: the sleeper uses no CPU, so the ten-times wall backstop
+    // (3 s) must end it.
+    let (code, stats, stdout) = replay(tmp.path(), &["--time-cap-ms", "300"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(count(&stats[0], "timeouts"), 1, "{stdout}");
+    assert_eq!(count(&stats[0], "inputs"), 2, "{stdout}");
 }
 
 #[test]
