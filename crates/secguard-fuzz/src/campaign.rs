@@ -898,3 +898,57 @@ fn row(st: &TargetStats, slowest_target: &str) -> String {
         st.throughput()
     )
 }
+
+// ------------------------------------------------------------ minimize
+
+/// Shrink a failing input while it keeps failing the same way: remove
+/// chunks of halving size (delta debugging, one chunk at a time), each
+/// candidate run in a fresh worker under the same caps. Returns the
+/// smallest input found and its failure kind, or `None` when `input` does
+/// not fail. `scratch` is a file the candidates are written to.
+pub fn minimize(
+    sup: &Supervisor,
+    target: Target,
+    mut input: Vec<u8>,
+    scratch: &Path,
+    max_tries: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Option<(Vec<u8>, FailKind)>, CampaignError> {
+    let dir = scratch.parent().unwrap_or(Path::new("."));
+    let check = |bytes: &[u8]| -> Result<Option<FailKind>, CampaignError> {
+        write_file(dir, scratch, bytes)?;
+        let stats = sup.run(
+            &Source::Files(vec![(target, scratch.to_path_buf())]),
+            1,
+            None,
+        )?;
+        Ok(stats
+            .values()
+            .flat_map(|s| s.failures.first())
+            .map(|f| f.kind)
+            .next())
+    };
+    let Some(kind) = check(&input)? else {
+        return Ok(None);
+    };
+    let mut tries = 1;
+    let mut chunk = input.len() / 2;
+    while chunk >= 1 && tries < max_tries {
+        let mut offset = 0;
+        while offset < input.len() && tries < max_tries {
+            let end = (offset + chunk).min(input.len());
+            let mut candidate = Vec::with_capacity(input.len() - (end - offset));
+            candidate.extend_from_slice(&input[..offset]);
+            candidate.extend_from_slice(&input[end..]);
+            tries += 1;
+            if check(&candidate)? == Some(kind) {
+                input = candidate;
+                progress(tries, input.len());
+            } else {
+                offset = end;
+            }
+        }
+        chunk /= 2;
+    }
+    Ok(Some((input, kind)))
+}

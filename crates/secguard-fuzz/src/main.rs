@@ -22,6 +22,9 @@ const USAGE: &str = "usage:
       replay saved inputs: files, or folders laid out as <dir>/<target>/<file>
   secguard-fuzz gen --target T --seed S --index I
       write input I of a campaign to stdout
+  secguard-fuzz minimize --target T [--max-tries N] [--out FILE] FILE
+      shrink a failing input while it fails the same way (default out:
+      FILE.min)
 options:
   --root DIR          repository root (seeds, default save folder); default .
   --time-cap-ms MS    per-input time cap (default 5000)
@@ -50,6 +53,8 @@ struct Args {
     copy_to: Option<PathBuf>,
     max_saves: usize,
     json: Option<PathBuf>,
+    out: Option<PathBuf>,
+    max_tries: usize,
     files: Vec<(Target, PathBuf)>,
     paths: Vec<PathBuf>,
 }
@@ -74,6 +79,8 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
         copy_to: None,
         max_saves: 20,
         json: None,
+        out: None,
+        max_tries: 400,
         files: Vec::new(),
         paths: Vec::new(),
     };
@@ -140,6 +147,8 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
             "--copy-to" => a.copy_to = Some(PathBuf::from(value("--copy-to")?)),
             "--max-saves" => a.max_saves = num("--max-saves", value("--max-saves")?)?,
             "--json" => a.json = Some(PathBuf::from(value("--json")?)),
+            "--out" => a.out = Some(PathBuf::from(value("--out")?)),
+            "--max-tries" => a.max_tries = num("--max-tries", value("--max-tries")?)?,
             "--file" => {
                 let v = value("--file")?;
                 a.files.push(
@@ -185,6 +194,7 @@ fn real_main() -> Result<i32> {
             Ok(0)
         }
         "run" => run(args),
+        "minimize" => minimize(args),
         "replay" => replay(args),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -282,6 +292,54 @@ fn run(args: Args) -> Result<i32> {
         .collect::<Vec<_>>()
         .join(" ");
     report(&args, &all, &command)
+}
+
+fn minimize(args: Args) -> Result<i32> {
+    let ([target], [file]) = (&args.targets[..], &args.paths[..]) else {
+        bail!("minimize: give one --target and one FILE\n{USAGE}");
+    };
+    let input = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".min");
+        PathBuf::from(name)
+    });
+    let mut sup = supervisor(&args)?;
+    sup.jobs = 1;
+    sup.save_dir = None;
+    sup.copy_to = None;
+    let scratch = std::env::temp_dir().join(format!(
+        "secguard-fuzz-min-{}.{}",
+        std::process::id(),
+        target.extension()
+    ));
+    let result = campaign::minimize(
+        &sup,
+        *target,
+        input,
+        &scratch,
+        args.max_tries,
+        |tries, len| {
+            eprintln!("secguard-fuzz: try {tries}: {len} bytes still fail");
+        },
+    );
+    let _ = std::fs::remove_file(&scratch);
+    match result? {
+        None => {
+            println!("{}: does not fail as {}", file.display(), target.name());
+            Ok(1)
+        }
+        Some((small, kind)) => {
+            std::fs::write(&out, &small).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "{}: {} in {} bytes",
+                out.display(),
+                kind.name(),
+                small.len()
+            );
+            Ok(0)
+        }
+    }
 }
 
 fn replay(args: Args) -> Result<i32> {

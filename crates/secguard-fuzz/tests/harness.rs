@@ -207,3 +207,29 @@ fn a_failing_generated_input_is_saved_and_described() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("panic: selftest panic requested"));
 }
+
+#[test]
+fn minimize_shrinks_an_input_to_what_still_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("p.selftest");
+    std::fs::write(&file, "panic at once\n").unwrap();
+    let out_file = tmp.path().join("small.selftest");
+    let out = fuzz()
+        .args(["minimize", "--target", "selftest", "--out"])
+        .arg(&out_file)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("panic in 5 bytes"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "panic");
+    // An input that does not fail is said so, with exit status 1.
+    std::fs::write(&file, "ok").unwrap();
+    let out = fuzz()
+        .args(["minimize", "--target", "selftest"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
