@@ -32,6 +32,18 @@ pub fn generate(corpus: &Corpus, target: Target, seed: u64, index: u64) -> Vec<u
 }
 
 fn mutate_once(rng: &mut Rng, target: Target, seeds: &[Vec<u8>], data: &mut Vec<u8>) {
+    // JSON readers: half the time, mutate the document's tree rather than
+    // its bytes, so the input still parses and reaches the reader's logic.
+    if matches!(target, Target::Sarif | Target::Bandit | Target::Semgrep)
+        && rng.one_in(2)
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(data)
+    {
+        mutate_json(rng, &mut value, 0);
+        if let Ok(bytes) = serde_json::to_vec(&value) {
+            *data = bytes;
+            return;
+        }
+    }
     match rng.below(22) {
         0 => flip_bit(rng, data),
         1 => set_byte(rng, data),
@@ -63,6 +75,187 @@ fn mutate_once(rng: &mut Rng, target: Target, seeds: &[Vec<u8>], data: &mut Vec<
             let text = tpl.replace("@", &fill);
             insert_bytes(rng, data, text.as_bytes());
         }
+    }
+}
+
+/// Change one node of a JSON tree: walk down a random path, then replace,
+/// duplicate, delete or retype what is there.
+fn mutate_json(rng: &mut Rng, v: &mut serde_json::Value, depth: usize) {
+    use serde_json::Value;
+    let descend = depth < 64 && rng.below(4) != 0;
+    match v {
+        Value::Object(map) if descend && !map.is_empty() => {
+            let key = map.keys().nth(rng.below(map.len())).cloned();
+            if let Some(child) = key.and_then(|k| map.get_mut(&k)) {
+                return mutate_json(rng, child, depth + 1);
+            }
+        }
+        Value::Array(items) if descend && !items.is_empty() => {
+            let i = rng.below(items.len());
+            return mutate_json(rng, &mut items[i], depth + 1);
+        }
+        _ => {}
+    }
+    match rng.below(8) {
+        0 => *v = json_scalar(rng),
+        1 => {
+            // Copies bounded so the document stays near the input cap.
+            let n = rng.log_size(2000).min(MAX_INPUT / json_len(v)).max(1);
+            *v = Value::Array(vec![v.take(); n]);
+        }
+        2 => {
+            // Wrap in layers of arrays or objects.
+            for _ in 0..rng.log_size(200) {
+                *v = if rng.one_in(2) {
+                    Value::Array(vec![v.take()])
+                } else {
+                    let mut m = serde_json::Map::new();
+                    m.insert("a".into(), v.take());
+                    Value::Object(m)
+                };
+            }
+        }
+        3 => match v {
+            Value::Object(map) if !map.is_empty() => {
+                let key = map.keys().nth(rng.below(map.len())).cloned();
+                if let Some(k) = key {
+                    map.remove(&k);
+                }
+            }
+            Value::Array(items) if !items.is_empty() => {
+                items.remove(rng.below(items.len()));
+            }
+            _ => *v = Value::Null,
+        },
+        4 => match v {
+            Value::Array(items) if !items.is_empty() => {
+                let dup = items[rng.below(items.len())].clone();
+                let n = rng.log_size(500).min(MAX_INPUT / json_len(&dup)).max(1);
+                items.extend(std::iter::repeat_n(dup, n));
+            }
+            Value::Object(map) => {
+                let key = pick_str(rng, JSON_KEYS).to_string();
+                map.insert(key, json_scalar(rng));
+            }
+            _ => *v = json_scalar(rng),
+        },
+        5 => *v = Value::Object(serde_json::Map::new()),
+        6 => *v = Value::Array(Vec::new()),
+        _ => {
+            if let Value::String(s) = v {
+                let odd = pick_str(
+                    rng,
+                    &[
+                        "\0", "\\", "%", "%00", "../", "\n", "\r\n", "\u{202e}", "{0}", "file://",
+                        "C:\\", "\u{fffd}",
+                    ],
+                );
+                let p = rng.below(s.len() + 1);
+                if s.is_char_boundary(p) {
+                    s.insert_str(p, &odd.repeat(rng.log_size(64)));
+                }
+            } else {
+                *v = json_scalar(rng);
+            }
+        }
+    }
+}
+
+fn json_len(v: &serde_json::Value) -> usize {
+    serde_json::to_vec(v).map_or(1, |b| b.len().max(1))
+}
+
+/// Keys of the report formats the JSON readers look for.
+const JSON_KEYS: &[&str] = &[
+    "runs",
+    "results",
+    "tool",
+    "driver",
+    "name",
+    "rules",
+    "ruleId",
+    "ruleIndex",
+    "level",
+    "message",
+    "text",
+    "arguments",
+    "locations",
+    "physicalLocation",
+    "artifactLocation",
+    "uri",
+    "uriBaseId",
+    "region",
+    "startLine",
+    "startColumn",
+    "endLine",
+    "endColumn",
+    "snippet",
+    "suppressions",
+    "codeFlows",
+    "threadFlows",
+    "properties",
+    "tags",
+    "test_id",
+    "filename",
+    "line_number",
+    "line_range",
+    "col_offset",
+    "end_col_offset",
+    "issue_cwe",
+    "id",
+    "issue_severity",
+    "issue_confidence",
+    "code",
+    "check_id",
+    "path",
+    "start",
+    "end",
+    "line",
+    "col",
+    "offset",
+    "extra",
+    "metadata",
+    "cwe",
+    "severity",
+    "errors",
+    "spans",
+    "reason",
+    "originalUriBaseIds",
+    "artifacts",
+    "invocations",
+    "partialFingerprints",
+];
+
+fn json_scalar(rng: &mut Rng) -> serde_json::Value {
+    use serde_json::Value;
+    match rng.below(12) {
+        0 => Value::Null,
+        1 => Value::Bool(rng.one_in(2)),
+        2 => Value::from(u64::MAX),
+        3 => Value::from(i64::MIN),
+        4 => Value::from(0),
+        5 => Value::from(-1),
+        6 => Value::from(u64::from(u32::MAX) + 1),
+        7 => serde_json::Number::from_f64(1e308).map_or(Value::Null, Value::Number),
+        8 => Value::String("a".repeat(rng.log_size(100_000))),
+        9 => Value::String(String::new()),
+        10 => Value::String(
+            pick_str(
+                rng,
+                &[
+                    "CWE-78",
+                    "CWE-",
+                    "CWE-99999999999",
+                    "error",
+                    "HIGH",
+                    "file:///a%20b/%2e%2e/c.py",
+                    "/",
+                    "\0",
+                ],
+            )
+            .into(),
+        ),
+        _ => Value::from(rng.next_u64() as i64 >> rng.below(64)),
     }
 }
 
