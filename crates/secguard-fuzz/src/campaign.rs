@@ -128,8 +128,7 @@ impl Default for Limits {
 
 /// The worker loop: read `run A B` lines from stdin, answer one line per
 /// input on stdout. Returns when stdin closes.
-pub fn worker(source: &Source, limits: &Limits, root: &Path) -> Result<(), CampaignError> {
-    let _ = root;
+pub fn worker(source: &Source, limits: &Limits) -> Result<(), CampaignError> {
     let ctx = Context::new().map_err(CampaignError::WorkerStart)?;
     // Panics are reported as results; the default hook would only add noise.
     std::panic::set_hook(Box::new(|_| {}));

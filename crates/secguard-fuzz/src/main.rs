@@ -217,7 +217,7 @@ fn worker(args: Args) -> Result<i32> {
     } else {
         Source::Files(args.files.clone())
     };
-    campaign::worker(&source, &args.limits, &args.root)?;
+    campaign::worker(&source, &args.limits)?;
     Ok(0)
 }
 
