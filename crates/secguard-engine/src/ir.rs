@@ -31,7 +31,8 @@ impl Span {
 /// A literal value known at analysis time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
-    Str(String),
+    /// Shared: abstract values copy it at every branch of the analysis.
+    Str(std::rc::Rc<str>),
     Int(i64),
     Float(f64),
     Bool(bool),

@@ -603,7 +603,7 @@ fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) ->
             FileOutcome {
                 notes: vec![note(
                     &item.path,
-                    NoteKind::ParseError,
+                    NoteKind::InternalError,
                     None,
                     format!(
                         "internal error while analyzing this file, no findings reported for it \

@@ -3,6 +3,7 @@
 
 use super::python::{binop, concat_literals};
 use super::text;
+use crate::budget::{Budget, Meter};
 use crate::ir::*;
 use secguard_core::Language;
 use tree_sitter::Node;
@@ -25,10 +26,6 @@ const NORETURN: &[&str] = &[
     "ExitProcess",
 ];
 
-/// Nesting beyond this is summarized, bounding recursion here and in the
-/// analysis on adversarial input.
-const MAX_DEPTH: usize = 120;
-
 pub(crate) struct CLowerer<'s> {
     src: &'s str,
     module: Module,
@@ -44,6 +41,10 @@ pub(crate) struct CLowerer<'s> {
     /// Object-like macros that name another identifier
     /// (`#define EXECL execl`, `#define ARG data`); the last definition wins.
     aliases: std::collections::HashMap<String, String>,
+    /// Nodes lowered and nesting, against the file's budgets: nesting beyond
+    /// the depth budget is summarized, bounding recursion here and in the
+    /// analysis on adversarial input.
+    meter: Meter,
 }
 
 impl<'s> CLowerer<'s> {
@@ -57,7 +58,17 @@ impl<'s> CLowerer<'s> {
             in_function: false,
             post_pending: Vec::new(),
             aliases: std::collections::HashMap::new(),
+            meter: Meter::default(),
         }
+    }
+
+    /// Whether one more node may be lowered at the current depth.
+    fn admit(&mut self) -> bool {
+        if self.depth > self.meter.limits.max_depth {
+            self.meter.exceed(Budget::Depth);
+            return false;
+        }
+        self.meter.node()
     }
 
     fn collect_aliases(&mut self, node: Node, depth: usize) {
@@ -106,7 +117,9 @@ impl<'s> CLowerer<'s> {
         cur.to_string()
     }
 
-    pub fn lower_unit(mut self, root: Node) -> Module {
+    /// Lower under `meter`'s budgets, which keeps counting afterwards.
+    pub fn lower_unit(mut self, root: Node, meter: &mut Meter) -> Module {
+        self.meter = std::mem::take(meter);
         self.collect_aliases(root, 0);
         self.module
             .functions
@@ -114,6 +127,7 @@ impl<'s> CLowerer<'s> {
         let mut body = Vec::new();
         self.top_level(root, &mut body);
         self.module.functions[0].body = body;
+        *meter = self.meter;
         self.module
     }
 
@@ -423,7 +437,7 @@ impl<'s> CLowerer<'s> {
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if !self.admit() {
             self.depth -= 1;
             return;
         }
@@ -774,13 +788,7 @@ impl<'s> CLowerer<'s> {
 
     fn target(&mut self, node: Node) -> Target {
         let span = Span::of(&node);
-        match self.expr(node) {
-            Expr::Name(n, s) => Target::Name(n, s),
-            Expr::Attr(base, field, _) => Target::Attr(*base, field, span),
-            Expr::Index(base, idx, _) => Target::Index(*base, *idx, span),
-            Expr::Unary(UnOp::Deref, inner, _) => Target::Deref(*inner, span),
-            other => Target::Other(other, span),
-        }
+        target_of(self.expr(node), span)
     }
 
     fn callee_name(&self, callee: &Expr, node: Node) -> Option<String> {
@@ -808,7 +816,7 @@ impl<'s> CLowerer<'s> {
 
     fn expr(&mut self, node: Node) -> Expr {
         self.depth += 1;
-        let e = if self.depth > MAX_DEPTH {
+        let e = if !self.admit() {
             Expr::Other(vec![], Span::of(&node))
         } else {
             stacker::maybe_grow(
@@ -884,7 +892,7 @@ impl<'s> CLowerer<'s> {
                         _ => {}
                     }
                 }
-                Expr::Lit(Lit::Str(s), span)
+                Expr::Lit(Lit::Str(s.into()), span)
             }
             "concatenated_string" => {
                 let parts = self.children_exprs(node);
@@ -1015,6 +1023,10 @@ impl<'s> CLowerer<'s> {
             }
             "update_expression" => {
                 let arg_node = node.child_by_field_name("argument");
+                // Lowered once: the target is derived from the expression.
+                // Lowering the operand again for the target doubled the
+                // work (and its side effects) at every nesting level, so
+                // `----...--x` grew as 2^depth.
                 let arg = arg_node
                     .map(|a| self.expr(a))
                     .unwrap_or(Expr::Other(vec![], span));
@@ -1022,7 +1034,7 @@ impl<'s> CLowerer<'s> {
                     .child_by_field_name("operator")
                     .is_some_and(|o| text(self.src, o) == "--");
                 if let Some(a) = arg_node {
-                    let target = self.target(a);
+                    let target = target_of(arg.clone(), Span::of(&a));
                     let step = Stmt::Assign {
                         target,
                         value: Expr::Lit(Lit::Int(1), span),
@@ -1207,10 +1219,21 @@ fn parse_number(t: &str) -> Option<Lit> {
     trimmed.parse::<i64>().ok().map(Lit::Int)
 }
 
+/// The place a lowered expression designates, for assignments.
+fn target_of(e: Expr, span: Span) -> Target {
+    match e {
+        Expr::Name(n, s) => Target::Name(n, s),
+        Expr::Attr(base, field, _) => Target::Attr(*base, field, span),
+        Expr::Index(base, idx, _) => Target::Index(*base, *idx, span),
+        Expr::Unary(UnOp::Deref, inner, _) => Target::Deref(*inner, span),
+        other => Target::Other(other, span),
+    }
+}
+
 fn parse_define_value(t: &str, span: Span) -> Option<Expr> {
     let t = t.trim_start_matches('(').trim_end_matches(')').trim();
     if let Some(s) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        return Some(Expr::Lit(Lit::Str(s.to_string()), span));
+        return Some(Expr::Lit(Lit::Str(s.into()), span));
     }
     parse_number(t).map(|l| Expr::Lit(l, span))
 }
