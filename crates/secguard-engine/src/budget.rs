@@ -128,7 +128,8 @@ impl Meter {
             deadline: Instant::now().checked_add(limits.max_time),
             nodes: 0,
             steps: 0,
-            ticks: 0,
+            // The first count reads the clock, so a spent budget stops at once.
+            ticks: CLOCK_EVERY,
             exceeded: Vec::new(),
         }
     }

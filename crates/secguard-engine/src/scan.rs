@@ -616,8 +616,17 @@ fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) ->
     }
 }
 
+/// Test builds only: a file of this name panics in the per-file driver, so
+/// the test can show one file's failure keeps the others' report.
+#[cfg(test)]
+const PANIC_FOR_TEST: &str = "panic-injected-by-test.py";
+
 fn scan_file(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOutcome {
     let path = item.path.as_path();
+    #[cfg(test)]
+    if path.file_name().is_some_and(|n| n == PANIC_FOR_TEST) {
+        panic!("injected by the test");
+    }
     let mut out = FileOutcome::default();
     let bytes = match read_limited(path, options.max_file_size) {
         ReadResult::Bytes(bytes) => bytes,
@@ -887,5 +896,46 @@ mod tests {
     fn invalid_exclude_is_reported() {
         assert!(validate_exclude("src/**/*.py").is_ok());
         assert!(validate_exclude("a[z-a]").is_err());
+    }
+
+    /// A panic while analyzing one file becomes an internal-error note for
+    /// that file; the other files' findings and verdicts are kept.
+    #[test]
+    fn one_files_panic_keeps_the_others_report() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        fs::write(
+            root.join("a.py"),
+            "import os\ndef f():\n    os.system(input())\n",
+        )
+        .expect("write");
+        fs::write(root.join(PANIC_FOR_TEST), "x = 1\n").expect("write");
+        fs::write(
+            root.join("b.c"),
+            "#include <stdlib.h>\nint main(int c, char **v) { system(v[1]); return 0; }\n",
+        )
+        .expect("write");
+        let report = scan(root, |_| {});
+        let failed: Vec<&Note> = report
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::InternalError)
+            .collect();
+        assert_eq!(failed.len(), 1, "{:?}", report.notes);
+        assert!(failed[0].path.ends_with(PANIC_FOR_TEST));
+        assert!(failed[0].message.contains("injected by the test"));
+        let with_findings: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| f.location.path.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            with_findings.iter().any(|p| p.ends_with("a.py")),
+            "{with_findings:?}"
+        );
+        assert!(
+            with_findings.iter().any(|p| p.ends_with("b.c")),
+            "{with_findings:?}"
+        );
     }
 }

@@ -1,0 +1,169 @@
+//! Every per-file budget holds on input built to break it, and exceeding
+//! one leaves a partial result with a `budget-exceeded` note that names the
+//! file and the budget, never an abort.
+
+#[path = "support/pathological.rs"]
+mod pathological;
+
+use secguard_core::{Language, NoteKind};
+use secguard_engine::budget::Limits;
+use secguard_engine::{Engine, FileResult, lower};
+use std::path::Path;
+use std::time::Duration;
+
+fn engine(limits: Limits) -> Engine {
+    match Engine::builtin() {
+        Ok(e) => e.with_limits(limits),
+        Err(e) => panic!("embedded rules do not load: {e}"),
+    }
+}
+
+fn budget_notes(r: &FileResult) -> Vec<String> {
+    r.notes
+        .iter()
+        .filter(|n| n.kind == NoteKind::BudgetExceeded)
+        .map(|n| format!("{}: {}", n.path.display(), n.message))
+        .collect()
+}
+
+/// `return ----...--x;`: each prefix decrement lowered its operand twice,
+/// so 16 levels made 65,536 statements (and 24 levels took gigabytes).
+#[test]
+fn nested_prefix_decrements_lower_to_one_statement_each() {
+    let src = pathological::prefix_decrements(16);
+    let tree = lower::parse(Language::C, &src).expect("C grammar loads");
+    let module = lower::lower(Language::C, &src, &tree);
+    let assigns = format!("{module:?}").matches("Assign {").count();
+    assert!(
+        assigns <= 20,
+        "{assigns} assignments for 16 nested decrements"
+    );
+}
+
+#[test]
+fn the_99_byte_file_scans_without_a_budget_note() {
+    let src = pathological::prefix_decrements(24);
+    let r = engine(Limits::default()).scan_source(Path::new("dec.c"), Language::C, &src);
+    assert!(budget_notes(&r).is_empty(), "{:?}", r.notes);
+}
+
+/// Findings made before a budget runs out are kept, and the note names the
+/// file and the budget.
+#[test]
+fn step_budget_keeps_earlier_findings_and_names_the_budget() {
+    let mut src = String::from(
+        "#include <stdlib.h>\nint main(int argc, char **argv) { system(argv[1]); return 0; }\n",
+    );
+    src.push_str("int g(int a) { int x = 0;\n");
+    src.push_str(&"while (a > x) { x = x + 1;\n".repeat(100));
+    src.push_str(&"}\n".repeat(100));
+    src.push_str("return x; }\n");
+    let limits = Limits {
+        max_steps: 5_000,
+        ..Limits::default()
+    };
+    let r = engine(limits).scan_source(Path::new("steps.c"), Language::C, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("steps.c: ") && n.contains("step budget (5000")),
+        "{notes:?}"
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule_id.contains("command")),
+        "finding before the budget ran out was lost: {:?}",
+        r.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn time_budget_ends_in_a_note_not_an_abort() {
+    let limits = Limits {
+        max_time: Duration::ZERO,
+        ..Limits::default()
+    };
+    let src = "import os\ndef f(a):\n    os.system(a)\n";
+    let r = engine(limits).scan_source(Path::new("slow.py"), Language::Python, src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("slow.py: ") && n.contains("time budget (0 ms")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn node_budget_ends_lowering_with_a_note() {
+    let limits = Limits {
+        max_nodes: 100,
+        ..Limits::default()
+    };
+    let src = "x = 1\n".repeat(1000);
+    let r = engine(limits).scan_source(Path::new("big.py"), Language::Python, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("node budget (100 IR nodes)")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn depth_budget_is_reported() {
+    let src = format!("x = {}1{}\n", "(".repeat(500), ")".repeat(500));
+    let r = engine(Limits::default()).scan_source(Path::new("deep.py"), Language::Python, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("depth budget (120 levels)")),
+        "{notes:?}"
+    );
+}
+
+/// `s = s + s` sixty-four times: constant folding doubled the string each
+/// time until the allocation failed. Long constants keep their prefix, so
+/// a check on the leading text still sees it.
+#[test]
+fn constant_strings_are_capped_and_keep_their_prefix() {
+    let mut src = String::from("import os\ns = 'rm -rf /tmp/' * 4000\n");
+    src.push_str(&"s = s + s\n".repeat(64));
+    src.push_str("os.system(s + input())\n");
+    let r = engine(Limits::default()).scan_source(Path::new("dbl.py"), Language::Python, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes.iter().any(|n| n.contains("value-size budget")),
+        "{notes:?}"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "py-command-injection"),
+        "{:?}",
+        r.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+    );
+}
+
+/// Thousands of variables copied into 150 nested branches: the copies alive
+/// at once are bounded.
+#[test]
+fn wide_states_in_nested_branches_stop_at_the_value_size_budget() {
+    let mut src = String::from("int f(int a) {\n");
+    for i in 0..20_000 {
+        src.push_str(&format!("int v{i} = {i};\n"));
+    }
+    src.push_str(&"if (a) { a = a - 1;\n".repeat(100));
+    src.push_str(&"}\n".repeat(100));
+    src.push_str("return a; }\n");
+    let r = engine(Limits::default()).scan_source(Path::new("wide.c"), Language::C, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("value-size budget") || n.contains("step budget")),
+        "{notes:?}"
+    );
+}
