@@ -51,6 +51,15 @@ pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
 /// recurses; the memory is only reserved, not committed, until used.
 pub const WORKER_STACK_SIZE: usize = 32 * 1024 * 1024;
 
+/// The most worker threads a scan starts: four per CPU. More only adds
+/// contention, and each reserves a [`WORKER_STACK_SIZE`] stack (`-j 10000`
+/// spent over a minute starting threads).
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_mul(4)
+}
+
 /// The custom ignore file honoured in every directory, in gitignore syntax.
 pub const SECGUARD_IGNORE_FILE: &str = ".secguardignore";
 
@@ -61,7 +70,7 @@ pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
-    /// Worker threads; 0 picks one per CPU.
+    /// Worker threads; 0 picks one per CPU. At most [`max_jobs`] are used.
     pub jobs: usize,
     /// Honour `.gitignore` and `.git/info/exclude` files.
     pub respect_gitignore: bool,
@@ -178,7 +187,7 @@ pub fn scan_paths(
     progress(ScanProgress::Started { files: files.len() });
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(options.jobs.min(max_jobs()))
         .stack_size(WORKER_STACK_SIZE)
         .build()
         .map_err(|e| ScanError::ThreadPool(e.to_string()))?;
