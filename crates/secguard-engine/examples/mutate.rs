@@ -128,7 +128,8 @@ fn collect(path: &Path, out: &mut Vec<(PathBuf, Language, String)>) {
         .extension()
         .and_then(|e| e.to_str())
         .and_then(Language::from_extension);
-    if let (Some(lang), Ok(text)) = (lang, std::fs::read_to_string(path)) {
+    if let (Some(lang), Ok(bytes)) = (lang, std::fs::read(path)) {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         out.push((path.to_path_buf(), lang, text));
     }
 }

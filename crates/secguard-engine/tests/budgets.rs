@@ -167,3 +167,14 @@ fn wide_states_in_nested_branches_stop_at_the_value_size_budget() {
         "{notes:?}"
     );
 }
+
+/// From the fuzz campaign: every loop ran its body twice, so 40 nested
+/// loops meant 2^40 runs of the innermost body (each keeping its return
+/// state). Deep loop nests now cost steps linear in their depth.
+#[test]
+fn nested_loops_stay_within_the_step_budget() {
+    let src = pathological::nested_loops_with_return(40);
+    let r = engine(Limits::default()).scan_source(Path::new("loops.c"), Language::C, &src);
+    let notes = budget_notes(&r);
+    assert!(notes.is_empty(), "{notes:?}");
+}

@@ -18,6 +18,9 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use value::*;
 
+/// Loops nested up to this deep run their body twice (with widening in
+/// between); deeper ones once.
+const TWICE_LOOP_DEPTH: usize = 6;
 /// How deep calls of local functions are followed with the caller's values.
 const INLINE_DEPTH: usize = 3;
 /// Stack kept free before recursing, and the size of each extra segment.
@@ -68,12 +71,17 @@ pub struct Analysis<'a> {
     meter: Meter,
     /// Variables held by the states that enclosing branches keep alive.
     live_vars: usize,
+    /// Loops being executed around the current statement.
+    loop_depth: usize,
 }
 
 /// Per-function execution context.
 struct Frame<'a> {
     func: &'a Function,
-    returns: Vec<(State, Val)>,
+    /// The join of every return's state and value so far, folded as they
+    /// come: a return inside nested loops runs once per path (millions of
+    /// times before the step budget), and keeping each was unbounded.
+    returns: Option<(State, Val)>,
     breaks: Vec<Vec<State>>,
     continues: Vec<Vec<State>>,
     depth: usize,
@@ -81,6 +89,15 @@ struct Frame<'a> {
     assign_target: Option<String>,
     /// Locals allocated in this frame, for the leak checker.
     local_allocs: HashSet<Span>,
+}
+
+impl Frame<'_> {
+    fn add_return(&mut self, st: State, v: Val) {
+        self.returns = Some(match self.returns.take() {
+            None => (State::dead().join(&st), v),
+            Some((exit, ret)) => (exit.join(&st), ret.join(&v)),
+        });
+    }
 }
 
 fn is_self(name: &str) -> bool {
@@ -125,6 +142,7 @@ impl<'a> Analysis<'a> {
             unchecked_reported: HashSet::new(),
             meter,
             live_vars: 0,
+            loop_depth: 0,
         };
         a.prepare();
         a
@@ -387,7 +405,7 @@ impl<'a> Analysis<'a> {
     fn exec_function(&mut self, func: &'a Function, st: State, depth: usize) -> (Val, State) {
         let mut frame = Frame {
             func,
-            returns: Vec::new(),
+            returns: None,
             breaks: Vec::new(),
             continues: Vec::new(),
             depth,
@@ -405,18 +423,12 @@ impl<'a> Analysis<'a> {
                 end_col: func.span.end_col,
             };
             self.exit_checks(&frame, &end, None, end_span);
-            frame.returns.push((end, Val::default()));
+            frame.add_return(end, Val::default());
         }
-        let mut ret: Option<Val> = None;
-        let mut exit = State::dead();
-        for (st, v) in &frame.returns {
-            ret = Some(match ret {
-                None => v.clone(),
-                Some(r) => r.join(v),
-            });
-            exit = exit.join(st);
+        match frame.returns {
+            Some((exit, ret)) => (ret, exit),
+            None => (Val::default(), State::dead()),
         }
-        (ret.unwrap_or_default(), exit)
     }
 
     // -----------------------------------------------------------------
@@ -685,7 +697,7 @@ impl<'a> Analysis<'a> {
                     self.check_return_sinks(fr, &v, *span);
                 }
                 self.exit_checks(fr, &st, value.as_ref(), *span);
-                fr.returns.push((st, v));
+                fr.add_return(st, v);
                 State::dead()
             }
             Stmt::Raise(value, _) => {
@@ -728,7 +740,15 @@ impl<'a> Analysis<'a> {
         let mut exits = Vec::new();
         let mut breaks_all = Vec::new();
         let mut always_true = false;
-        for iteration in 0..2 {
+        // Each loop runs its body twice, so loops nested d deep ran the
+        // innermost body 2^d times; past a few levels, once is enough.
+        let iterations = if self.loop_depth >= TWICE_LOOP_DEPTH {
+            1
+        } else {
+            2
+        };
+        self.loop_depth += 1;
+        for iteration in 0..iterations {
             if head.dead {
                 break;
             }
@@ -780,6 +800,7 @@ impl<'a> Analysis<'a> {
                 joined
             };
         }
+        self.loop_depth -= 1;
         if !always_true && !head.dead && cond.is_some() && exits.is_empty() {
             exits.push(head.clone());
         }

@@ -27,6 +27,15 @@ pub fn prefix_decrements(levels: usize) -> String {
     )
 }
 
+/// `depth` nested `while (n--) {` loops around a `return`.
+pub fn nested_loops_with_return(depth: usize) -> String {
+    format!(
+        "int f(int n, int a) {{\n{}    if (a) return 1;\n{}    return 0;\n}}\n",
+        "while (n--) {\n".repeat(depth),
+        "}\n".repeat(depth)
+    )
+}
+
 /// Repeat `unit` until the text reaches `size` bytes.
 fn fill(head: &str, unit: &str, tail: &str, size: usize) -> String {
     let n = size.saturating_sub(head.len() + tail.len()) / unit.len().max(1);
@@ -109,6 +118,13 @@ pub fn all() -> Vec<Input> {
                 s.push_str("return x; }\n");
                 s
             },
+        },
+        Input {
+            // From the fuzz campaign: a return inside 27 nested loops ran
+            // 2^27 times and every run kept its state.
+            name: "c-return-in-nested-loops",
+            language: Language::C,
+            source: nested_loops_with_return(40),
         },
         Input {
             name: "c-inline-fanout",
