@@ -23,24 +23,26 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!("| input | bytes | time (s) | peak heap (MiB) | peak RSS (MiB) | notes |");
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    println!("| input | bytes | time (s) | peak heap (MiB) | peak RSS (MiB) | findings | notes |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
     for input in pathological::all() {
         if !only.is_empty() && !only.iter().any(|o| input.name.contains(o.as_str())) {
             continue;
         }
         let started = std::time::Instant::now();
-        let (notes, heap, rss) = measure::peak_of(|| {
+        let ((findings, notes), heap, rss) = measure::peak_of(|| {
             let r = engine.scan_source(Path::new(input.name), input.language, &input.source);
-            r.notes.into_iter().map(|n| n.message).collect::<Vec<_>>()
+            let notes: Vec<String> = r.notes.into_iter().map(|n| n.message).collect();
+            (r.findings.len(), notes)
         });
         println!(
-            "| {} | {} | {:.2} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {:.2} | {:.1} | {:.1} | {} | {} |",
             input.name,
             input.source.len(),
             started.elapsed().as_secs_f64(),
             measure::mib(heap),
             measure::mib(rss),
+            findings,
             notes.join("; ")
         );
     }

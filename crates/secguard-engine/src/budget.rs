@@ -27,6 +27,10 @@ pub fn prefix_of(text: &str) -> &str {
     &text[..end]
 }
 
+/// What one lowered statement counts against the node budget: a statement
+/// takes about three times the memory of an expression node.
+pub const STMT_NODES: usize = 3;
+
 /// One of the per-file limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Budget {
@@ -59,7 +63,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nodes: 2_000_000,
+            // About 200 bytes each: with the syntax tree (freed before the
+            // analysis) this keeps a file under 256 MiB. A megabyte of plain
+            // C statements lowers to about 500,000.
+            max_nodes: 750_000,
             max_depth: 120,
             max_steps: 2_000_000,
             max_live_vars: 200_000,
@@ -177,15 +184,21 @@ impl Meter {
 
     /// Count one lowered IR node; false once lowering must stop.
     pub fn node(&mut self) -> bool {
+        self.lowered(1)
+    }
+
+    /// Count `n` IR nodes (a copy of a lowered expression counts as many
+    /// nodes as it holds); false once lowering must stop.
+    pub fn lowered(&mut self, n: usize) -> bool {
         if self.stopped() {
             return false;
         }
-        self.nodes += 1;
+        self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
             self.exceed(Budget::Nodes);
             return false;
         }
-        self.tick(1)
+        self.tick(n)
     }
 
     /// Count `n` units of analysis work; false once analysis must stop.

@@ -296,7 +296,8 @@ pub enum Stmt {
     Loop {
         init: Vec<Stmt>,
         cond: Option<Expr>,
-        bind: Option<(Target, Expr)>,
+        /// Boxed: inline it made every statement 680 bytes.
+        bind: Option<Box<(Target, Expr)>>,
         update: Vec<Stmt>,
         body: Vec<Stmt>,
         els: Vec<Stmt>,

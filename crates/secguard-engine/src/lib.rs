@@ -176,8 +176,10 @@ impl Engine {
                 ),
             });
         }
-        let module = lower::lower_metered(language, source, &tree, meter);
         let imports = collect_imports(language, source, &tree);
+        let module = lower::lower_metered(language, source, &tree, meter);
+        // The syntax tree is as large as the IR: free it before the analysis.
+        drop(tree);
         let Some(index) = self.indexes.get(&language) else {
             return;
         };

@@ -159,9 +159,7 @@ impl<'a> Analysis<'a> {
                 Stmt::Decl { name, .. } if f.is_module => {
                     *assign_counts.entry(name.clone()).or_default() += 1;
                 }
-                Stmt::Loop {
-                    bind: Some((t, _)), ..
-                } => count_target(t, &mut assign_counts),
+                Stmt::Loop { bind: Some(b), .. } => count_target(&b.0, &mut assign_counts),
                 _ => {}
             });
             walk_exprs_in(&f.body, &mut |e| {
@@ -614,7 +612,7 @@ impl<'a> Analysis<'a> {
                 fr,
                 init,
                 cond.as_ref(),
-                bind.as_ref(),
+                bind.as_deref(),
                 update,
                 body,
                 els,
@@ -3085,8 +3083,8 @@ pub(crate) fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
             if let Some(c) = cond {
                 walk_expr(c, f);
             }
-            if let Some((_, it)) = bind {
-                walk_expr(it, f);
+            if let Some(b) = bind {
+                walk_expr(&b.1, f);
             }
         }
         Stmt::Switch { scrutinee, .. } => walk_expr(scrutinee, f),

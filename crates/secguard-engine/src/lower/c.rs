@@ -3,7 +3,7 @@
 
 use super::python::{binop, concat_literals};
 use super::text;
-use crate::budget::{Budget, Meter};
+use crate::budget::{Budget, Meter, STMT_NODES};
 use crate::ir::*;
 use secguard_core::Language;
 use tree_sitter::Node;
@@ -62,6 +62,14 @@ impl<'s> CLowerer<'s> {
         }
     }
 
+    /// Count a copy of `e` against the node budget (copies nested inside
+    /// each other grow with the square of the depth); false once spent.
+    fn charge_copy(&mut self, e: &Expr) -> bool {
+        let mut n = 0;
+        crate::analysis::walk_expr(e, &mut |_| n += 1);
+        self.meter.lowered(n)
+    }
+
     /// Whether one more node may be lowered at the current depth.
     fn admit(&mut self) -> bool {
         if self.depth > self.meter.limits.max_depth {
@@ -69,6 +77,11 @@ impl<'s> CLowerer<'s> {
             return false;
         }
         self.meter.node()
+    }
+
+    /// A statement: it counts as [`STMT_NODES`].
+    fn admit_stmt(&mut self) -> bool {
+        self.admit() && self.meter.lowered(STMT_NODES - 1)
     }
 
     fn collect_aliases(&mut self, node: Node, depth: usize) {
@@ -437,7 +450,7 @@ impl<'s> CLowerer<'s> {
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
         self.depth += 1;
-        if !self.admit() {
+        if !self.admit_stmt() {
             self.depth -= 1;
             return;
         }
@@ -585,7 +598,7 @@ impl<'s> CLowerer<'s> {
                 out.push(Stmt::Loop {
                     init,
                     cond: None,
-                    bind: Some((target, iter)),
+                    bind: Some(Box::new((target, iter))),
                     update: vec![],
                     body,
                     els: vec![],
@@ -1034,6 +1047,10 @@ impl<'s> CLowerer<'s> {
                     .child_by_field_name("operator")
                     .is_some_and(|o| text(self.src, o) == "--");
                 if let Some(a) = arg_node {
+                    // A statement is a few nodes' worth of memory.
+                    if !self.charge_copy(&arg) || !self.meter.lowered(STMT_NODES) {
+                        return arg;
+                    }
                     let target = target_of(arg.clone(), Span::of(&a));
                     let step = Stmt::Assign {
                         target,
@@ -1061,9 +1078,10 @@ impl<'s> CLowerer<'s> {
                         target: Target::Name(n, s),
                         ..
                     } => Expr::Name(n.clone(), *s),
-                    Stmt::Assign { value, .. } => value.clone(),
+                    Stmt::Assign { value, .. } if self.charge_copy(value) => value.clone(),
                     _ => Expr::Other(vec![], span),
                 };
+                self.meter.lowered(STMT_NODES);
                 self.pending.push(stmt);
                 value
             }

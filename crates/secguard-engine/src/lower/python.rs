@@ -159,7 +159,8 @@ impl<'s> PythonLowerer<'s> {
     }
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
-        if !self.admit() {
+        // A statement is a few nodes' worth of memory.
+        if !self.admit() || !self.meter.lowered(crate::budget::STMT_NODES - 1) {
             return;
         }
         self.depth += 1;
@@ -220,7 +221,7 @@ impl<'s> PythonLowerer<'s> {
                 out.push(Stmt::Loop {
                     init: vec![],
                     cond: None,
-                    bind: Some((target, iter)),
+                    bind: Some(Box::new((target, iter))),
                     update: vec![],
                     body,
                     els,

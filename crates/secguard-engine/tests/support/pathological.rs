@@ -76,6 +76,28 @@ pub fn all() -> Vec<Input> {
             ),
         },
         Input {
+            // Nothing adversarial: a megabyte of plain statements, the most
+            // IR a file within the size limit can lower to.
+            name: "c-flat-statements-1mib",
+            language: Language::C,
+            source: fill(
+                "int f(int x) {\n",
+                "x = x * 3 + f(x, 1);\n",
+                "return x; }\n",
+                SIZE_LIMIT,
+            ),
+        },
+        Input {
+            name: "py-flat-statements-1mib",
+            language: Language::Python,
+            source: fill(
+                "def f(x):\n",
+                "    x = x * 3 + g(x, 1)\n",
+                "    return x\n",
+                SIZE_LIMIT,
+            ),
+        },
+        Input {
             name: "c-deep-parens-1mib",
             language: Language::C,
             source: {
