@@ -240,7 +240,7 @@ fn main() {
             let _ = std::fs::create_dir_all(dir);
             let _ = std::fs::write(dir.join(&name), &text);
         }
-        worst.sort_by(|a, b| b.0.cmp(&a.0));
+        worst.sort_by_key(|w| std::cmp::Reverse(w.0));
         worst.truncate(10);
     }
     println!("{count} mutants (seed {seed}); slowest:");

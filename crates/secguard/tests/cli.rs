@@ -757,7 +757,7 @@ fn impossible_settings_exit_2_naming_them() {
     for value in ["0", "\"0K\""] {
         dir.create(
             "secguard.toml",
-            &format!("[scan]\nmax_file_size = {value}\n"),
+            format!("[scan]\nmax_file_size = {value}\n"),
         );
         let out = dir.cmd().arg("scan").run().expect_code(2);
         assert!(
@@ -805,7 +805,7 @@ fn pathological_file_keeps_the_others_report() {
     dir.create("a.py", VULNERABLE_PY);
     dir.create(
         "dec.c",
-        &format!(
+        format!(
             "int main(void){{ int x=1; return {}x; }}\n",
             "--".repeat(24)
         ),
