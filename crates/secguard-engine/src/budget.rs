@@ -31,6 +31,36 @@ pub fn prefix_of(text: &str) -> &str {
 /// takes about three times the memory of an expression node.
 pub const STMT_NODES: usize = 3;
 
+/// Python indentation levels a file may nest: tree-sitter-python's scanner
+/// fails a C assertion (aborting the process) past about 500.
+pub const MAX_INDENT_LEVELS: usize = 400;
+
+/// How many indentation levels Python source nests, as the scanner counts
+/// them at most: a stack of increasing indentation widths over non-blank,
+/// non-comment lines.
+pub fn indent_levels(source: &str) -> usize {
+    let mut stack: Vec<usize> = vec![0];
+    let mut deepest = 0;
+    for line in source.lines() {
+        let body = line.trim_start_matches([' ', '\t', '\x0c']);
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let width: usize = line[..line.len() - body.len()]
+            .chars()
+            .map(|c| if c == '\t' { 8 } else { 1 })
+            .sum();
+        while stack.last().is_some_and(|top| *top > width) {
+            stack.pop();
+        }
+        if stack.last().is_none_or(|top| *top < width) {
+            stack.push(width);
+        }
+        deepest = deepest.max(stack.len() - 1);
+    }
+    deepest
+}
+
 /// One of the per-file limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Budget {
@@ -46,6 +76,8 @@ pub enum Budget {
     ValueSize,
     /// Wall-clock time for parsing, lowering and analysis.
     Time,
+    /// Python indentation nested deeper than the parser can hold.
+    Indentation,
 }
 
 /// The limits one file is analyzed under.
@@ -96,6 +128,10 @@ impl Budget {
                  more than {} variables held across nested branches); those values were treated \
                  as unknown",
                 limits.max_live_vars
+            ),
+            Budget::Indentation => format!(
+                "indentation nested more than {MAX_INDENT_LEVELS} levels; the file was not \
+                 parsed (the Python parser aborts the process past about 500)"
             ),
             Budget::Time => format!(
                 "time budget ({} ms per file) exhausted; later code was not analyzed",

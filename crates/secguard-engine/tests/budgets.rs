@@ -178,3 +178,43 @@ fn nested_loops_stay_within_the_step_budget() {
     let notes = budget_notes(&r);
     assert!(notes.is_empty(), "{notes:?}");
 }
+
+/// From the fuzz campaign: a statement `x, x, x, ...` of thousands of
+/// operands nests one level per operand and overflowed the stack.
+#[test]
+fn long_comma_chains_do_not_overflow_the_stack() {
+    let src = format!("void f(int x) {{ {}x; }}\n", "x, ".repeat(20_000));
+    let r = engine(Limits::default()).scan_source(Path::new("comma.c"), Language::C, &src);
+    assert!(r.notes.iter().all(|n| n.kind != NoteKind::InternalError));
+}
+
+/// From the fuzz campaign: tree-sitter-python fails a C assertion (which
+/// aborts the process, past any `catch_unwind`) on indentation nested about
+/// 500 levels deep. Such a file is refused before parsing, with a note.
+#[test]
+fn python_indentation_past_the_parser_limit_is_refused_with_a_note() {
+    let mut src = String::from("def f(a):\n");
+    for d in 1..600 {
+        src.push_str(&" ".repeat(d));
+        src.push_str("if a:\n");
+    }
+    src.push_str(&" ".repeat(600));
+    src.push_str("pass\n");
+    let r = engine(Limits::default()).scan_source(Path::new("indent.py"), Language::Python, &src);
+    let notes = budget_notes(&r);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("indent.py: ") && n.contains("indentation nested more than 400")),
+        "{notes:?}"
+    );
+}
+
+/// From the fuzz campaign: 23,000 nested list displays on the left of an
+/// assignment recursed through assignment targets without a depth bound.
+#[test]
+fn deeply_nested_assignment_targets_do_not_overflow_the_stack() {
+    let src = format!("{}x{} = y\n", "[".repeat(20_000), ",]".repeat(20_000));
+    let r = engine(Limits::default()).scan_source(Path::new("targets.py"), Language::Python, &src);
+    assert!(r.notes.iter().all(|n| n.kind != NoteKind::InternalError));
+}

@@ -747,10 +747,20 @@ impl<'s> CLowerer<'s> {
                 out.push(stmt);
             }
             "comma_expression" => {
-                let mut c = node.walk();
-                let kids: Vec<Node> = node.named_children(&mut c).collect();
-                for k in kids {
-                    self.expr_stmt(k, out);
+                // `x, x, x, ...` nests one level per operand: walk it with a
+                // worklist (thousands of operands overflowed the stack).
+                let mut work = vec![node];
+                while let Some(n) = work.pop() {
+                    if n.kind() != "comma_expression" {
+                        if !self.meter.node() {
+                            return;
+                        }
+                        self.expr_stmt(n, out);
+                        continue;
+                    }
+                    let mut c = n.walk();
+                    let kids: Vec<Node> = n.named_children(&mut c).collect();
+                    work.extend(kids.into_iter().rev());
                 }
             }
             "update_expression" => {

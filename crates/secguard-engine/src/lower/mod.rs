@@ -58,6 +58,12 @@ pub fn parse(language: Language, source: &str) -> Option<Tree> {
 /// Parse `source`, giving up (`None`, with the time budget marked
 /// exceeded on `meter`) when the file's time budget runs out.
 pub fn parse_metered(language: Language, source: &str, meter: &mut Meter) -> Option<Tree> {
+    if language == Language::Python
+        && crate::budget::indent_levels(source) > crate::budget::MAX_INDENT_LEVELS
+    {
+        meter.exceed(crate::budget::Budget::Indentation);
+        return None;
+    }
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let idx = match parsers.iter().position(|(l, _)| *l == language) {

@@ -538,7 +538,23 @@ impl<'s> PythonLowerer<'s> {
         });
     }
 
+    /// Nested patterns (`[[[...]]] = v`) recurse here: bounded like `expr`.
     fn target(&mut self, node: Node) -> Target {
+        let span = Span::of(&node);
+        if !self.admit() {
+            return Target::Other(Expr::Other(vec![], span), span);
+        }
+        self.depth += 1;
+        let t = stacker::maybe_grow(
+            crate::analysis::RED_ZONE,
+            crate::analysis::STACK_CHUNK,
+            || self.target_inner(node),
+        );
+        self.depth -= 1;
+        t
+    }
+
+    fn target_inner(&mut self, node: Node) -> Target {
         let span = Span::of(&node);
         match node.kind() {
             "identifier" => Target::Name(text(self.src, node).to_string(), span),
