@@ -46,6 +46,13 @@ pub enum NoteKind {
     /// A memory was not applied: memories conflict on a finding, or one
     /// reviewer's memory would hide a high or critical finding.
     MemoryNotApplied,
+    /// The file exceeded one of the engine's per-file work budgets (nodes,
+    /// depth, steps, value size, time); the findings of the work done are
+    /// reported, the rest of the file was summarized or not analyzed.
+    BudgetExceeded,
+    /// The analysis of this file failed on an internal error; no findings
+    /// are reported for it, the other files' are.
+    InternalError,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

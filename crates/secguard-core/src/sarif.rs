@@ -409,11 +409,12 @@ fn note_level(kind: NoteKind) -> &'static str {
     match kind {
         // Part of the input was not analysed at all: worth a warning.
         NoteKind::ParseError
+        | NoteKind::BudgetExceeded
         | NoteKind::TooLarge
         | NoteKind::Unreadable
         | NoteKind::InvalidSuppression => "warning",
         // A whole analyzer's results are missing.
-        NoteKind::AnalyzerFailed => "error",
+        NoteKind::AnalyzerFailed | NoteKind::InternalError => "error",
         NoteKind::BinarySkipped
         | NoteKind::LossyUtf8
         | NoteKind::LossyPath

@@ -31,7 +31,8 @@ impl Span {
 /// A literal value known at analysis time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
-    Str(String),
+    /// Shared: abstract values copy it at every branch of the analysis.
+    Str(std::rc::Rc<str>),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -295,7 +296,8 @@ pub enum Stmt {
     Loop {
         init: Vec<Stmt>,
         cond: Option<Expr>,
-        bind: Option<(Target, Expr)>,
+        /// Boxed: inline it made every statement 680 bytes.
+        bind: Option<Box<(Target, Expr)>>,
         update: Vec<Stmt>,
         body: Vec<Stmt>,
         els: Vec<Stmt>,

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub mod analysis;
+pub mod budget;
 pub mod fixtures;
 pub mod index;
 pub mod ir;
@@ -45,6 +46,7 @@ pub struct Engine {
     metas: Vec<RuleMeta>,
     indexes: HashMap<Language, LangIndex>,
     empty_sources: rules::SourceSet,
+    limits: budget::Limits,
 }
 
 /// Every embedded rule and source file, as `(path, text)`.
@@ -91,7 +93,18 @@ impl Engine {
             metas,
             indexes,
             empty_sources: rules::SourceSet::default(),
+            limits: budget::Limits::default(),
         })
+    }
+
+    /// The same engine under other per-file budgets.
+    pub fn with_limits(mut self, limits: budget::Limits) -> Engine {
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> &budget::Limits {
+        &self.limits
     }
 
     /// Rule descriptions, sorted by id.
@@ -108,8 +121,10 @@ impl Engine {
         self.metas.iter().any(|m| m.id == id)
     }
 
-    /// Scan one file's text. Never fails: unparsable regions become notes.
-    /// `path` is used for locations and fingerprints only; nothing is read.
+    /// Scan one file's text. Never fails: unparsable regions become notes,
+    /// and work past a budget (see [`budget`]) leaves a partial result and a
+    /// `budget-exceeded` note. `path` is used for locations and fingerprints
+    /// only; nothing is read.
     pub fn scan_source(&self, path: &Path, language: Language, source: &str) -> FileResult {
         self.scan_source_with(path, language, source, true)
     }
@@ -128,14 +143,38 @@ impl Engine {
             lines: source.lines().count(),
             ..FileResult::default()
         };
-        let Some(tree) = lower::parse(language, source) else {
+        let mut meter = budget::Meter::new(self.limits);
+        self.scan_metered(path, language, source, &mut meter, &mut result);
+        for b in meter.exceeded() {
+            result.notes.push(Note {
+                path: path.to_path_buf(),
+                kind: NoteKind::BudgetExceeded,
+                line: None,
+                message: b.describe(&self.limits),
+            });
+        }
+        result
+    }
+
+    fn scan_metered(
+        &self,
+        path: &Path,
+        language: Language,
+        source: &str,
+        meter: &mut budget::Meter,
+        result: &mut FileResult,
+    ) {
+        let Some(tree) = lower::parse_metered(language, source, meter) else {
+            if !meter.exceeded().is_empty() {
+                return;
+            }
             result.notes.push(Note {
                 path: path.to_path_buf(),
                 kind: NoteKind::ParseError,
                 line: None,
                 message: format!("the {language} parser could not be loaded"),
             });
-            return result;
+            return;
         };
         let (errors, rows) = lower::error_rows(&tree, 3);
         if errors > 0 {
@@ -150,10 +189,12 @@ impl Engine {
                 ),
             });
         }
-        let module = lower::lower(language, source, &tree);
         let imports = collect_imports(language, source, &tree);
+        let module = lower::lower_metered(language, source, &tree, meter);
+        // The syntax tree is as large as the IR: free it before the analysis.
+        drop(tree);
         let Some(index) = self.indexes.get(&language) else {
-            return result;
+            return;
         };
         let sources = self
             .set
@@ -169,16 +210,10 @@ impl Engine {
             &self.set.sanitizers,
             sources,
             &imports,
+            std::mem::take(meter),
         );
-        let (hits, exhausted) = analysis.run();
-        if exhausted {
-            result.notes.push(Note {
-                path: path.to_path_buf(),
-                kind: NoteKind::ParseError,
-                line: None,
-                message: "analysis budget exhausted; later functions were not analyzed".into(),
-            });
-        }
+        let (hits, spent) = analysis.run();
+        *meter = spent;
         result.findings = self.hits_to_findings(path, source, hits);
         if !inline_suppressions {
             return result;
@@ -192,7 +227,6 @@ impl Engine {
             &known,
         );
         result.notes.extend(notes);
-        result
     }
 
     fn hits_to_findings(

@@ -488,8 +488,116 @@ fn rule_err(file: &str, message: impl Into<String>) -> EngineError {
     }
 }
 
+/// Compiled size allowed for one rule regex (program and lazy DFA each):
+/// rule patterns are short; the default (10 MiB) let one pattern such as
+/// `\w{200}` take about 10 MiB per rule.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Nesting of groups and repetitions allowed in one rule regex.
+const REGEX_NEST_LIMIT: u32 = 32;
+
 fn compile_regex(file: &str, field: &str, re: &str) -> Result<Regex, EngineError> {
-    Regex::new(re).map_err(|e| rule_err(file, format!("{field}: invalid regex: {e}")))
+    regex::RegexBuilder::new(re)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .map_err(|e| rule_err(file, format!("{field}: invalid regex: {e}")))
+}
+
+/// Nesting allowed in a rule or source file. Ours use a handful of levels;
+/// the YAML parser takes time quadratic in depth, so a file nested 100,000
+/// levels deep would keep it busy for minutes before any error.
+pub const MAX_YAML_NESTING: usize = 32;
+
+/// An upper estimate of the nesting depth of YAML text, and the 1-based
+/// line where it is deepest, in one pass without parsing: block nesting from
+/// indentation (two columns a level) and leading `- `/`? ` indicators, plus
+/// flow nesting from `[` and `{` where a value can start, outside quotes,
+/// comments and block scalars (`|`, `>`: the fixtures' code).
+fn yaml_nesting(text: &str) -> (usize, usize) {
+    let mut deepest = (0, 0);
+    let mut flow: usize = 0;
+    // Indentation of the line that opened a block scalar.
+    let mut scalar_parent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let mut pos = bytes.iter().take_while(|b| **b == b' ').count();
+        if let Some(parent) = scalar_parent {
+            if pos > parent || pos == bytes.len() {
+                continue;
+            }
+            scalar_parent = None;
+        }
+        let trimmed = line.trim_end();
+        if flow == 0
+            && trimmed
+                .rsplit([' ', ':'])
+                .next()
+                .is_some_and(|t| t.starts_with(['|', '>']) && t.len() <= 3)
+        {
+            scalar_parent = Some(pos);
+        }
+        let mut indicators = 0;
+        while pos + 1 < bytes.len() && matches!(bytes[pos], b'-' | b'?') && bytes[pos + 1] == b' ' {
+            indicators += 1;
+            pos += 2;
+            while pos < bytes.len() && bytes[pos] == b' ' {
+                pos += 1;
+            }
+        }
+        let block = pos / 2 + indicators;
+        // A value may start after one of these (or at the start of the line).
+        let mut value_can_start = true;
+        let mut quote: Option<u8> = None;
+        let mut j = pos;
+        while j < bytes.len() {
+            let b = bytes[j];
+            match quote {
+                Some(q) => {
+                    if b == b'\\' && q == b'"' {
+                        j += 1;
+                    } else if b == q {
+                        quote = None;
+                    }
+                }
+                None => match b {
+                    b'\'' | b'"' if value_can_start => quote = Some(b),
+                    b'#' if j == 0 || bytes[j - 1] == b' ' => break,
+                    b'[' | b'{' if value_can_start => {
+                        flow += 1;
+                        if block + flow > deepest.0 {
+                            deepest = (block + flow, i + 1);
+                        }
+                    }
+                    b']' | b'}' => flow = flow.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            if quote.is_none() && b != b' ' {
+                value_can_start = matches!(b, b':' | b'-' | b',' | b'[' | b'{' | b'?');
+            }
+            j += 1;
+        }
+        if block + flow > deepest.0 {
+            deepest = (block + flow, i + 1);
+        }
+    }
+    deepest
+}
+
+/// Parse a rule or source file, refusing excessive nesting before the YAML
+/// parser sees it.
+fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, EngineError> {
+    let (depth, line) = yaml_nesting(text);
+    if depth > MAX_YAML_NESTING {
+        return Err(rule_err(
+            file,
+            format!(
+                "line {line}: nested more than {MAX_YAML_NESTING} levels deep; rule files need a few"
+            ),
+        ));
+    }
+    serde_yaml::from_str(text).map_err(|e| rule_err(file, e.to_string()))
 }
 
 fn compile_conditions(
@@ -603,8 +711,7 @@ impl RuleSet {
     }
 
     fn add_sources(&mut self, file: &str, text: &str) -> Result<(), EngineError> {
-        let parsed: SourcesFile =
-            serde_yaml::from_str(text).map_err(|e| rule_err(file, e.to_string()))?;
+        let parsed: SourcesFile = parse_yaml(file, text)?;
         let lang = Language::from_name(&parsed.language)
             .ok_or_else(|| rule_err(file, format!("language: unknown '{}'", parsed.language)))?;
         let langs: Vec<Language> = if lang.is_c_family() {
@@ -642,7 +749,7 @@ impl RuleSet {
     }
 
     fn compile_rule(&mut self, file: &str, text: &str) -> Result<Rule, EngineError> {
-        let r: RuleFile = serde_yaml::from_str(text).map_err(|e| rule_err(file, e.to_string()))?;
+        let r: RuleFile = parse_yaml(file, text)?;
         if !id_is_valid(&r.id) {
             return Err(rule_err(
                 file,

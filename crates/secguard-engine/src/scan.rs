@@ -52,6 +52,15 @@ pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
 /// recurses; the memory is only reserved, not committed, until used.
 pub const WORKER_STACK_SIZE: usize = 32 * 1024 * 1024;
 
+/// The most worker threads a scan starts: four per CPU. More only adds
+/// contention, and each reserves a [`WORKER_STACK_SIZE`] stack (`-j 10000`
+/// spent over a minute starting threads).
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_mul(4)
+}
+
 /// The custom ignore file honoured in every directory, in gitignore syntax.
 pub const SECGUARD_IGNORE_FILE: &str = ".secguardignore";
 
@@ -62,7 +71,7 @@ pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
-    /// Worker threads; 0 picks one per CPU.
+    /// Worker threads; 0 picks one per CPU. At most [`max_jobs`] are used.
     pub jobs: usize,
     /// Honour `.gitignore` and `.git/info/exclude` files.
     pub respect_gitignore: bool,
@@ -179,7 +188,7 @@ pub fn scan_paths(
     progress(ScanProgress::Started { files: files.len() });
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(options.jobs.min(max_jobs()))
         .stack_size(WORKER_STACK_SIZE)
         .build()
         .map_err(|e| ScanError::ThreadPool(e.to_string()))?;
@@ -604,7 +613,7 @@ fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) ->
             FileOutcome {
                 notes: vec![note(
                     &item.path,
-                    NoteKind::ParseError,
+                    NoteKind::InternalError,
                     None,
                     format!(
                         "internal error while analyzing this file, no findings reported for it \
@@ -617,8 +626,17 @@ fn scan_file_guarded(engine: &Engine, item: &FileItem, options: &ScanOptions) ->
     }
 }
 
+/// Test builds only: a file of this name panics in the per-file driver, so
+/// the test can show one file's failure keeps the others' report.
+#[cfg(test)]
+const PANIC_FOR_TEST: &str = "panic-injected-by-test.py";
+
 fn scan_file(engine: &Engine, item: &FileItem, options: &ScanOptions) -> FileOutcome {
     let path = item.path.as_path();
+    #[cfg(test)]
+    if path.file_name().is_some_and(|n| n == PANIC_FOR_TEST) {
+        panic!("injected by the test");
+    }
     let mut out = FileOutcome::default();
     if !display::path_is_utf8(path) {
         // JSON and text show the name lossily; this note keeps it exactly.
@@ -900,5 +918,46 @@ mod tests {
     fn invalid_exclude_is_reported() {
         assert!(validate_exclude("src/**/*.py").is_ok());
         assert!(validate_exclude("a[z-a]").is_err());
+    }
+
+    /// A panic while analyzing one file becomes an internal-error note for
+    /// that file; the other files' findings and verdicts are kept.
+    #[test]
+    fn one_files_panic_keeps_the_others_report() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        fs::write(
+            root.join("a.py"),
+            "import os\ndef f():\n    os.system(input())\n",
+        )
+        .expect("write");
+        fs::write(root.join(PANIC_FOR_TEST), "x = 1\n").expect("write");
+        fs::write(
+            root.join("b.c"),
+            "#include <stdlib.h>\nint main(int c, char **v) { system(v[1]); return 0; }\n",
+        )
+        .expect("write");
+        let report = scan(root, |_| {});
+        let failed: Vec<&Note> = report
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::InternalError)
+            .collect();
+        assert_eq!(failed.len(), 1, "{:?}", report.notes);
+        assert!(failed[0].path.ends_with(PANIC_FOR_TEST));
+        assert!(failed[0].message.contains("injected by the test"));
+        let with_findings: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| f.location.path.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            with_findings.iter().any(|p| p.ends_with("a.py")),
+            "{with_findings:?}"
+        );
+        assert!(
+            with_findings.iter().any(|p| p.ends_with("b.c")),
+            "{with_findings:?}"
+        );
     }
 }

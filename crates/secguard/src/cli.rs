@@ -147,7 +147,7 @@ pub struct EvalGenerateArgs {
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     /// Time limit for each external analyzer, in seconds.
-    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub tool_timeout: u64,
 }
 
@@ -188,7 +188,7 @@ pub struct EvalAgreementArgs {
     pub report: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub tool_timeout: u64,
 }
 
@@ -219,7 +219,7 @@ pub struct EvalScoreArgs {
     pub report: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub tool_timeout: u64,
 }
 
@@ -301,7 +301,7 @@ pub struct LoopArgs {
     )]
     pub analyzers: Vec<String>,
     /// Time limit for each external analyzer run, in seconds.
-    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub tool_timeout: u64,
     /// Do not ground the prompts in the knowledge base and the reviewers'
     /// memories.
@@ -645,7 +645,7 @@ pub struct ScanArgs {
     pub precision: Option<PathBuf>,
 
     /// Time limit for each external analyzer, in seconds.
-    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600)]
+    #[arg(long = "tool-timeout", value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub tool_timeout: u64,
 
     /// Do not read or write the analyzer result cache (.secguard/cache).
@@ -777,7 +777,7 @@ fn parse_language(text: &str) -> Result<Language, String> {
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {
-    parse_size(text)
+    parse_size(text).and_then(crate::config::positive_size)
 }
 
 /// Parse a size: a number of bytes with an optional unit. `K`, `KB` and

@@ -4,7 +4,7 @@
 
 use crate::cli::{FailOn, Format, ScanArgs, parse_size};
 use secguard_core::Language;
-use secguard_engine::scan::{DEFAULT_MAX_FILE_SIZE, ExcludePattern, validate_exclude};
+use secguard_engine::scan::{DEFAULT_MAX_FILE_SIZE, ExcludePattern, max_jobs, validate_exclude};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -278,7 +278,7 @@ fn parse_scan(
                         )));
                     }
                 };
-                out.max_file_size = Some(size);
+                out.max_file_size = Some(positive_size(size).map_err(&fail)?);
             }
             "exclude" => {
                 for item in expect_array(value).map_err(&fail)? {
@@ -343,13 +343,24 @@ fn expect_array(value: &toml::Value) -> Result<&Vec<toml::Value>, String> {
         .ok_or_else(|| format!("expected an array, got {}", value.type_str()))
 }
 
+/// A file size limit of 0 would skip every file and report a clean scan.
+pub fn positive_size(size: u64) -> Result<u64, String> {
+    if size == 0 {
+        return Err("must be above 0 (a limit of 0 would skip every file)".to_string());
+    }
+    Ok(size)
+}
+
 /// The effective settings of one `secguard scan` run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanSettings {
     pub format: Format,
     pub fail_on: FailOn,
     pub max_file_size: u64,
+    /// Worker threads (0: one per CPU), at most [`max_jobs`].
     pub jobs: usize,
+    /// The number of jobs asked for, when it was above [`max_jobs`].
+    pub jobs_requested: Option<usize>,
     pub respect_gitignore: bool,
     pub languages: Vec<Language>,
     pub exclude: Vec<ExcludePattern>,
@@ -405,6 +416,7 @@ pub fn resolve(
             pattern: pattern.clone(),
         });
     }
+    let jobs = args.jobs.or(config.scan.jobs).unwrap_or(0);
     Ok(ScanSettings {
         format,
         fail_on,
@@ -412,7 +424,8 @@ pub fn resolve(
             .max_file_size
             .or(config.scan.max_file_size)
             .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        jobs: args.jobs.or(config.scan.jobs).unwrap_or(0),
+        jobs: jobs.min(max_jobs()),
+        jobs_requested: (jobs > max_jobs()).then_some(jobs),
         respect_gitignore: !args.no_ignore && config.scan.respect_gitignore.unwrap_or(true),
         languages: if args.languages.is_empty() {
             config.scan.languages.clone()

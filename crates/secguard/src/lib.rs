@@ -156,6 +156,12 @@ fn cmd_scan(cli: &Cli, args: &ScanArgs, ctx: &mut Context<'_>) -> anyhow::Result
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let config = load_config(cli, &cwd)?;
     let settings = config::resolve(args, &config, ctx.env, &cwd)?;
+    if let Some(asked) = settings.jobs_requested {
+        eprintln!(
+            "secguard: {asked} jobs is more than 4 per CPU; using {}",
+            settings.jobs
+        );
+    }
     let analyzer_names = multi::requested(args)?;
     let multi_run = multi::is_multi(&analyzer_names, args);
     let builtin_wanted = analyzer_names.iter().any(|n| n == "builtin");

@@ -747,3 +747,75 @@ fn analyzer_programs_come_from_secguard_toml() {
     let out = dir.cmd().arg("scan").run().expect_code(2);
     assert!(out.stderr.contains("analyzers.semgrap"), "{}", out.stderr);
 }
+
+/// Settings that cannot mean anything are errors naming the setting, not
+/// a scan that quietly skips every file and exits 0.
+#[test]
+fn impossible_settings_exit_2_naming_them() {
+    let dir = Dir::new();
+    dir.create("a.py", VULNERABLE_PY);
+    for value in ["0", "\"0K\""] {
+        dir.create(
+            "secguard.toml",
+            format!("[scan]\nmax_file_size = {value}\n"),
+        );
+        let out = dir.cmd().arg("scan").run().expect_code(2);
+        assert!(
+            out.stderr
+                .contains("secguard.toml: scan.max_file_size: must be above 0"),
+            "{}",
+            out.stderr
+        );
+    }
+    dir.create("secguard.toml", "");
+    let out = dir
+        .cmd()
+        .args(["scan", "--max-file-size", "0"])
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("--max-file-size"), "{}", out.stderr);
+    let out = dir
+        .cmd()
+        .args(["scan", "--tool-timeout", "0"])
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("--tool-timeout"), "{}", out.stderr);
+}
+
+/// `-j 10000` used to start ten thousand threads; it is capped with a
+/// message and the scan runs as usual.
+#[test]
+fn huge_job_counts_are_capped_with_a_message() {
+    let dir = Dir::new();
+    dir.create("a.py", CLEAN_PY);
+    let out = dir.cmd().args(["scan", "-j", "10000"]).run().expect_code(0);
+    assert!(
+        out.stderr
+            .contains("10000 jobs is more than 4 per CPU; using "),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The 99-byte C file whose nested `--` took gigabytes and aborted the
+/// whole scan: now it is one more file, and the others' findings stand.
+#[test]
+fn pathological_file_keeps_the_others_report() {
+    let dir = Dir::new();
+    dir.create("a.py", VULNERABLE_PY);
+    dir.create(
+        "dec.c",
+        format!(
+            "int main(void){{ int x=1; return {}x; }}\n",
+            "--".repeat(24)
+        ),
+    );
+    let report = dir
+        .cmd()
+        .args(["scan", "--format", "json"])
+        .run()
+        .expect_code(1)
+        .json();
+    assert_eq!(report["stats"]["files_scanned"], 2);
+    assert!(!open_findings(&report).is_empty());
+}

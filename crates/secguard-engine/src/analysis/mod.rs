@@ -7,6 +7,7 @@
 mod cfamily;
 pub mod value;
 
+use crate::budget::{Budget, MAX_CONST_LEN, Meter, prefix_of};
 use crate::index::LangIndex;
 use crate::ir::*;
 use crate::rules::{
@@ -17,9 +18,9 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use value::*;
 
-/// Cap on statement executions per file, so adversarial input (deeply
-/// nested loops, huge generated functions) stays linear-time.
-const STEP_BUDGET: usize = 400_000;
+/// Loops nested up to this deep run their body twice (with widening in
+/// between); deeper ones once.
+const TWICE_LOOP_DEPTH: usize = 6;
 /// How deep calls of local functions are followed with the caller's values.
 const INLINE_DEPTH: usize = 3;
 /// Stack kept free before recursing, and the size of each extra segment.
@@ -64,14 +65,23 @@ pub struct Analysis<'a> {
     /// Allocations already reported as used without a NULL check: one
     /// finding per allocation, not per use.
     unchecked_reported: HashSet<Span>,
-    steps: usize,
-    pub budget_exhausted: bool,
+    /// The file's budgets (steps, time, value size): adversarial input
+    /// (deeply nested loops, huge generated functions, wide states) stays
+    /// bounded and ends in a partial result.
+    meter: Meter,
+    /// Variables held by the states that enclosing branches keep alive.
+    live_vars: usize,
+    /// Loops being executed around the current statement.
+    loop_depth: usize,
 }
 
 /// Per-function execution context.
 struct Frame<'a> {
     func: &'a Function,
-    returns: Vec<(State, Val)>,
+    /// The join of every return's state and value so far, folded as they
+    /// come: a return inside nested loops runs once per path (millions of
+    /// times before the step budget), and keeping each was unbounded.
+    returns: Option<(State, Val)>,
     breaks: Vec<Vec<State>>,
     continues: Vec<Vec<State>>,
     depth: usize,
@@ -79,6 +89,15 @@ struct Frame<'a> {
     assign_target: Option<String>,
     /// Locals allocated in this frame, for the leak checker.
     local_allocs: HashSet<Span>,
+}
+
+impl Frame<'_> {
+    fn add_return(&mut self, st: State, v: Val) {
+        self.returns = Some(match self.returns.take() {
+            None => (State::dead().join(&st), v),
+            Some((exit, ret)) => (exit.join(&st), ret.join(&v)),
+        });
+    }
 }
 
 fn is_self(name: &str) -> bool {
@@ -96,6 +115,7 @@ impl<'a> Analysis<'a> {
         sanitizers: &'a SanitizerTable,
         sources: &'a SourceSet,
         imports: &'a HashMap<String, String>,
+        meter: Meter,
     ) -> Self {
         let mut funcs_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, f) in module.functions.iter().enumerate().skip(1) {
@@ -120,8 +140,9 @@ impl<'a> Analysis<'a> {
             hits: Vec::new(),
             seen: HashSet::new(),
             unchecked_reported: HashSet::new(),
-            steps: 0,
-            budget_exhausted: false,
+            meter,
+            live_vars: 0,
+            loop_depth: 0,
         };
         a.prepare();
         a
@@ -138,9 +159,7 @@ impl<'a> Analysis<'a> {
                 Stmt::Decl { name, .. } if f.is_module => {
                     *assign_counts.entry(name.clone()).or_default() += 1;
                 }
-                Stmt::Loop {
-                    bind: Some((t, _)), ..
-                } => count_target(t, &mut assign_counts),
+                Stmt::Loop { bind: Some(b), .. } => count_target(&b.0, &mut assign_counts),
                 _ => {}
             });
             walk_exprs_in(&f.body, &mut |e| {
@@ -250,20 +269,21 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// Analyze every function of the module; return the rule hits.
-    pub fn run(mut self) -> (Vec<Hit>, bool) {
+    /// Analyze every function of the module; return the rule hits and the
+    /// meter, which says which budgets were exceeded.
+    pub fn run(mut self) -> (Vec<Hit>, Meter) {
         for (name, e) in &self.module.defines {
             if let Expr::Lit(Lit::Str(v), span) = e {
                 self.assign_hit(name, v, *span);
             }
         }
         for i in 0..self.module.functions.len() {
-            if self.budget_exhausted {
+            if self.meter.stopped() {
                 break;
             }
             self.standalone(i);
         }
-        (self.hits, self.budget_exhausted)
+        (self.hits, self.meter)
     }
 
     /// Analyze a function as an entry point, memoizing its return value.
@@ -383,7 +403,7 @@ impl<'a> Analysis<'a> {
     fn exec_function(&mut self, func: &'a Function, st: State, depth: usize) -> (Val, State) {
         let mut frame = Frame {
             func,
-            returns: Vec::new(),
+            returns: None,
             breaks: Vec::new(),
             continues: Vec::new(),
             depth,
@@ -401,18 +421,12 @@ impl<'a> Analysis<'a> {
                 end_col: func.span.end_col,
             };
             self.exit_checks(&frame, &end, None, end_span);
-            frame.returns.push((end, Val::default()));
+            frame.add_return(end, Val::default());
         }
-        let mut ret: Option<Val> = None;
-        let mut exit = State::dead();
-        for (st, v) in &frame.returns {
-            ret = Some(match ret {
-                None => v.clone(),
-                Some(r) => r.join(v),
-            });
-            exit = exit.join(st);
+        match frame.returns {
+            Some((exit, ret)) => (ret, exit),
+            None => (Val::default(), State::dead()),
         }
-        (ret.unwrap_or_default(), exit)
     }
 
     // -----------------------------------------------------------------
@@ -430,15 +444,45 @@ impl<'a> Analysis<'a> {
     }
 
     fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, st: State) -> State {
-        stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.exec_stmt_inner(fr, s, st))
+        let width = st.vars.len();
+        // Copying, joining and widening states costs in proportion to
+        // their width: wide states spend the step budget faster.
+        if !self.meter.step(1 + width / 16) {
+            return State::dead();
+        }
+        let forks = matches!(
+            s,
+            Stmt::If { .. } | Stmt::Loop { .. } | Stmt::Switch { .. } | Stmt::Try { .. }
+        );
+        // Out of budget: the rest of this path is not analyzed.
+        if forks && !self.fork(width) {
+            return State::dead();
+        }
+        let out = stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.exec_stmt_inner(fr, s, st));
+        if forks {
+            self.unfork(width);
+        }
+        out
+    }
+
+    /// Account for the copies of a state of `width` variables that a branch
+    /// keeps alive while what it encloses runs (a loop keeps about four);
+    /// false when they would exceed the value-size budget.
+    fn fork(&mut self, width: usize) -> bool {
+        let need = width.saturating_mul(4);
+        if self.live_vars.saturating_add(need) > self.meter.limits.max_live_vars {
+            self.meter.exceed(Budget::ValueSize);
+            return false;
+        }
+        self.live_vars += need;
+        true
+    }
+
+    fn unfork(&mut self, width: usize) {
+        self.live_vars = self.live_vars.saturating_sub(width.saturating_mul(4));
     }
 
     fn exec_stmt_inner(&mut self, fr: &mut Frame<'a>, s: &'a Stmt, mut st: State) -> State {
-        self.steps += 1;
-        if self.steps > STEP_BUDGET {
-            self.budget_exhausted = true;
-            return State::dead();
-        }
         match s {
             Stmt::Expr(e) => {
                 self.eval(fr, e, &mut st);
@@ -568,7 +612,7 @@ impl<'a> Analysis<'a> {
                 fr,
                 init,
                 cond.as_ref(),
-                bind.as_ref(),
+                bind.as_deref(),
                 update,
                 body,
                 els,
@@ -585,6 +629,11 @@ impl<'a> Analysis<'a> {
                 let mut has_default = false;
                 let mut matched_const = false;
                 for (value, body) in cases {
+                    // Each case copies and joins the state: thousands of
+                    // cases over a wide state must spend the budget too.
+                    if !self.meter.step(1 + st.vars.len() / 16) {
+                        break;
+                    }
                     let entry = match value {
                         None => {
                             has_default = true;
@@ -646,7 +695,7 @@ impl<'a> Analysis<'a> {
                     self.check_return_sinks(fr, &v, *span);
                 }
                 self.exit_checks(fr, &st, value.as_ref(), *span);
-                fr.returns.push((st, v));
+                fr.add_return(st, v);
                 State::dead()
             }
             Stmt::Raise(value, _) => {
@@ -689,7 +738,15 @@ impl<'a> Analysis<'a> {
         let mut exits = Vec::new();
         let mut breaks_all = Vec::new();
         let mut always_true = false;
-        for iteration in 0..2 {
+        // Each loop runs its body twice, so loops nested d deep ran the
+        // innermost body 2^d times; past a few levels, once is enough.
+        let iterations = if self.loop_depth >= TWICE_LOOP_DEPTH {
+            1
+        } else {
+            2
+        };
+        self.loop_depth += 1;
+        for iteration in 0..iterations {
             if head.dead {
                 break;
             }
@@ -741,6 +798,7 @@ impl<'a> Analysis<'a> {
                 joined
             };
         }
+        self.loop_depth -= 1;
         if !always_true && !head.dead && cond.is_some() && exits.is_empty() {
             exits.push(head.clone());
         }
@@ -948,9 +1006,35 @@ impl<'a> Analysis<'a> {
     }
 
     fn eval(&mut self, fr: &mut Frame<'a>, e: &'a Expr, st: &mut State) -> Val {
+        let forks = matches!(
+            e,
+            Expr::Binary(BinOp::And | BinOp::Or, ..) | Expr::Cond(..) | Expr::Comp(..)
+        );
+        let width = if forks { st.vars.len() } else { 0 };
+        if !self.meter.step(1 + width / 16) || forks && !self.fork(width) {
+            return Val::default();
+        }
         // Deeply nested code recurses deeply: grow the stack instead of
         // overflowing it, whatever thread the caller runs on.
-        stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.eval_inner(fr, e, st))
+        let mut v = stacker::maybe_grow(RED_ZONE, STACK_CHUNK, || self.eval_inner(fr, e, st));
+        if forks {
+            self.unfork(width);
+        }
+        if let Some(Lit::Str(s)) = &v.konst
+            && !matches!(e, Expr::Lit(..) | Expr::Name(..))
+        {
+            // A computed string: building it cost in proportion to its
+            // length, and one above the limit keeps only its prefix.
+            let len = s.len();
+            if len > MAX_CONST_LEN {
+                self.meter.exceed(Budget::ValueSize);
+                v.prefix = Some(Rc::from(prefix_of(s)));
+                v.konst = None;
+                v.strlen = None;
+            }
+            self.meter.step(len / 16);
+        }
+        v
     }
 
     fn eval_inner(&mut self, fr: &mut Frame<'a>, e: &'a Expr, st: &mut State) -> Val {
@@ -1043,7 +1127,7 @@ impl<'a> Analysis<'a> {
                     && i >= 0
                     && let Some(ch) = s.chars().nth(i as usize)
                 {
-                    out.konst = Some(Lit::Str(ch.to_string()));
+                    out.konst = Some(Lit::Str(ch.to_string().into()));
                 }
                 out
             }
@@ -1174,6 +1258,10 @@ impl<'a> Analysis<'a> {
                     if let (Expr::Collection(..), Mem::Alloc { site, .. }) = (e, v.mem) {
                         escape(st, site);
                     }
+                    if text.len() > MAX_CONST_LEN {
+                        // Demoted to its prefix by `eval` anyway.
+                        continue;
+                    }
                     match &v.konst {
                         Some(Lit::Str(s)) => text.push_str(s),
                         Some(Lit::Int(i)) => text.push_str(&i.to_string()),
@@ -1191,7 +1279,7 @@ impl<'a> Analysis<'a> {
                     taint,
                     prefix: prefix
                         .filter(|p| !p.is_empty())
-                        .map(|p| Rc::from(p.as_str())),
+                        .map(|p| Rc::from(prefix_of(&p))),
                     ..Val::default()
                 };
                 if let Expr::Collection(..) = e
@@ -1202,7 +1290,7 @@ impl<'a> Analysis<'a> {
                 if let Expr::Format(..) = e
                     && all_const
                 {
-                    out.konst = Some(Lit::Str(text));
+                    out.konst = Some(Lit::Str(text.into()));
                 }
                 if let Expr::Collection(..) = e {
                     out.mem = Mem::NonNull;
@@ -1340,7 +1428,7 @@ impl<'a> Analysis<'a> {
         if op == BinOp::Add
             && let Some(p) = l.leading_text()
         {
-            out.prefix = Some(Rc::from(p));
+            out.prefix = Some(Rc::from(prefix_of(p)));
         } else if op == BinOp::Mod
             && let Some(Lit::Str(fmt)) = &l.konst
         {
@@ -1938,7 +2026,7 @@ impl<'a> Analysis<'a> {
         }
         if let Some(re) = &c.matches {
             let text = match &val.konst {
-                Some(Lit::Str(s)) => Some(s.clone()),
+                Some(Lit::Str(s)) => Some(s.to_string()),
                 Some(Lit::Int(i)) => Some(format!("{i}")),
                 Some(Lit::Bool(b)) => Some(if *b { "True".into() } else { "False".into() }),
                 _ => expr.and_then(|e| {
@@ -2049,7 +2137,7 @@ impl<'a> Analysis<'a> {
         let name = match target {
             Target::Name(n, _) => n.clone(),
             Target::Attr(_, f, _) => f.clone(),
-            Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => k.clone(),
+            Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => k.to_string(),
             _ => return,
         };
         self.assign_hit(&name, s, span);
@@ -2144,7 +2232,7 @@ impl<'a> Analysis<'a> {
                 }
                 // `rel = p.lexically_relative(base); ... *rel.begin() != ".."`:
                 // the canonical path p stays inside base.
-                let dotdot = |v: &Val| matches!(&v.konst, Some(Lit::Str(s)) if s == "..");
+                let dotdot = |v: &Val| matches!(&v.konst, Some(Lit::Str(s)) if &**s == "..");
                 if op == BinOp::Ne {
                     for (side, other) in [(l.as_ref(), &rv), (r.as_ref(), &lv)] {
                         if !dotdot(other) {
@@ -2452,16 +2540,19 @@ fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
     };
     match (a, b) {
         (Str(x), Str(y)) => match op {
-            BinOp::Add => Some(Str(format!("{x}{y}"))),
+            BinOp::Add => Some(Str(format!("{x}{y}").into())),
             BinOp::Eq => Some(Bool(x == y)),
             BinOp::Ne => Some(Bool(x != y)),
-            BinOp::In => Some(Bool(y.contains(x.as_str()))),
-            BinOp::NotIn => Some(Bool(!y.contains(x.as_str()))),
+            BinOp::In => Some(Bool(y.contains(&**x))),
+            BinOp::NotIn => Some(Bool(!y.contains(&**x))),
             _ => None,
         },
         (Str(x), Int(n)) | (Int(n), Str(x)) if op == BinOp::Mul => {
+            // Longer results would only be demoted to a prefix (see `eval`):
+            // build just past the limit.
             if *n >= 0 && *n < 4096 && x.len() < 4096 {
-                Some(Str(x.repeat(*n as usize)))
+                let times = (*n as usize).min(MAX_CONST_LEN / x.len().max(1) + 1);
+                Some(Str(x.repeat(times).into()))
             } else {
                 None
             }
@@ -2523,15 +2614,15 @@ fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit>
     }
     let last = name.rsplit('.').next().unwrap_or(name);
     let str_arg = |i: usize| match args.get(i).and_then(|a| a.konst.as_ref()) {
-        Some(Lit::Str(s)) => Some(s.as_str()),
+        Some(Lit::Str(s)) => Some(&**s),
         _ => None,
     };
     match (last, recv.and_then(|r| r.konst.as_ref())) {
-        ("strip", Some(Lit::Str(s))) if args.is_empty() => Some(Lit::Str(s.trim().to_string())),
-        ("lower", Some(Lit::Str(s))) => Some(Lit::Str(s.to_lowercase())),
-        ("upper", Some(Lit::Str(s))) => Some(Lit::Str(s.to_uppercase())),
+        ("strip", Some(Lit::Str(s))) if args.is_empty() => Some(Lit::Str(s.trim().into())),
+        ("lower", Some(Lit::Str(s))) => Some(Lit::Str(s.to_lowercase().into())),
+        ("upper", Some(Lit::Str(s))) => Some(Lit::Str(s.to_uppercase().into())),
         ("replace", Some(Lit::Str(s))) => match (str_arg(0), str_arg(1)) {
-            (Some(a), Some(b)) => Some(Lit::Str(s.replace(a, b))),
+            (Some(a), Some(b)) if !a.is_empty() => Some(Lit::Str(capped_replace(s, a, b).into())),
             _ => None,
         },
         ("format", Some(Lit::Str(s))) => {
@@ -2546,15 +2637,18 @@ fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit>
                     _ => return None,
                 }
                 out.push_str(rest);
+                if out.len() > MAX_CONST_LEN {
+                    break;
+                }
             }
             if out.contains('{') {
                 return None;
             }
-            Some(Lit::Str(out))
+            Some(Lit::Str(out.into()))
         }
         ("str", None) => args.first().and_then(|a| match &a.konst {
             Some(Lit::Str(s)) => Some(Lit::Str(s.clone())),
-            Some(Lit::Int(i)) => Some(Lit::Str(i.to_string())),
+            Some(Lit::Int(i)) => Some(Lit::Str(i.to_string().into())),
             _ => None,
         }),
         ("int", None) => args.first().and_then(|a| match &a.konst {
@@ -2564,6 +2658,24 @@ fn python_pure_call(name: &str, recv: Option<&Val>, args: &[Val]) -> Option<Lit>
         }),
         _ => None,
     }
+}
+
+/// `s.replace(a, b)` built only just past [`MAX_CONST_LEN`]: a longer
+/// result is demoted to its prefix anyway, and `'a' * 4000` replaced by
+/// itself would otherwise take gigabytes.
+fn capped_replace(s: &str, a: &str, b: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(a) {
+        out.push_str(&rest[..i]);
+        out.push_str(b);
+        rest = &rest[i + a.len()..];
+        if out.len() > MAX_CONST_LEN {
+            return out;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn collect_roots(e: &Expr, out: &mut Vec<String>) {
@@ -2788,7 +2900,7 @@ fn target_name(t: &Target) -> Option<String> {
     match t {
         Target::Name(n, _) => Some(n.clone()),
         Target::Attr(_, f, _) => Some(f.clone()),
-        Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => Some(k.clone()),
+        Target::Index(_, Expr::Lit(Lit::Str(k), _), _) => Some(k.to_string()),
         Target::Index(base, _, _) => base.dotted(),
         _ => None,
     }
@@ -2971,8 +3083,8 @@ pub fn walk_exprs_in(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
             if let Some(c) = cond {
                 walk_expr(c, f);
             }
-            if let Some((_, it)) = bind {
-                walk_expr(it, f);
+            if let Some(b) = bind {
+                walk_expr(&b.1, f);
             }
         }
         Stmt::Switch { scrutinee, .. } => walk_expr(scrutinee, f),

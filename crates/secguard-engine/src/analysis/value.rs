@@ -157,7 +157,7 @@ impl Val {
             _ => Mem::Unknown,
         };
         let prefix = match &lit {
-            Lit::Str(s) => Some(Rc::from(s.as_str())),
+            Lit::Str(s) => Some(s.clone()),
             _ => None,
         };
         Val {
@@ -317,7 +317,7 @@ impl Val {
                         .zip(b.chars())
                         .take_while(|((_, x), y)| x == y)
                         .count();
-                    let common: String = a.chars().take(n).collect();
+                    let common: String = crate::budget::prefix_of(a).chars().take(n).collect();
                     if common.is_empty() {
                         None
                     } else {

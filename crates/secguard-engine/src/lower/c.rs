@@ -3,6 +3,7 @@
 
 use super::python::{binop, concat_literals};
 use super::text;
+use crate::budget::{Budget, Meter, STMT_NODES};
 use crate::ir::*;
 use secguard_core::Language;
 use tree_sitter::Node;
@@ -25,10 +26,6 @@ const NORETURN: &[&str] = &[
     "ExitProcess",
 ];
 
-/// Nesting beyond this is summarized, bounding recursion here and in the
-/// analysis on adversarial input.
-const MAX_DEPTH: usize = 120;
-
 pub(crate) struct CLowerer<'s> {
     src: &'s str,
     module: Module,
@@ -44,6 +41,10 @@ pub(crate) struct CLowerer<'s> {
     /// Object-like macros that name another identifier
     /// (`#define EXECL execl`, `#define ARG data`); the last definition wins.
     aliases: std::collections::HashMap<String, String>,
+    /// Nodes lowered and nesting, against the file's budgets: nesting beyond
+    /// the depth budget is summarized, bounding recursion here and in the
+    /// analysis on adversarial input.
+    meter: Meter,
 }
 
 impl<'s> CLowerer<'s> {
@@ -57,7 +58,30 @@ impl<'s> CLowerer<'s> {
             in_function: false,
             post_pending: Vec::new(),
             aliases: std::collections::HashMap::new(),
+            meter: Meter::default(),
         }
+    }
+
+    /// Count a copy of `e` against the node budget (copies nested inside
+    /// each other grow with the square of the depth); false once spent.
+    fn charge_copy(&mut self, e: &Expr) -> bool {
+        let mut n = 0;
+        crate::analysis::walk_expr(e, &mut |_| n += 1);
+        self.meter.lowered(n)
+    }
+
+    /// Whether one more node may be lowered at the current depth.
+    fn admit(&mut self) -> bool {
+        if self.depth > self.meter.limits.max_depth {
+            self.meter.exceed(Budget::Depth);
+            return false;
+        }
+        self.meter.node()
+    }
+
+    /// A statement: it counts as [`STMT_NODES`].
+    fn admit_stmt(&mut self) -> bool {
+        self.admit() && self.meter.lowered(STMT_NODES - 1)
     }
 
     fn collect_aliases(&mut self, node: Node, depth: usize) {
@@ -106,7 +130,9 @@ impl<'s> CLowerer<'s> {
         cur.to_string()
     }
 
-    pub fn lower_unit(mut self, root: Node) -> Module {
+    /// Lower under `meter`'s budgets, which keeps counting afterwards.
+    pub fn lower_unit(mut self, root: Node, meter: &mut Meter) -> Module {
+        self.meter = std::mem::take(meter);
         self.collect_aliases(root, 0);
         self.module
             .functions
@@ -114,6 +140,7 @@ impl<'s> CLowerer<'s> {
         let mut body = Vec::new();
         self.top_level(root, &mut body);
         self.module.functions[0].body = body;
+        *meter = self.meter;
         self.module
     }
 
@@ -423,7 +450,7 @@ impl<'s> CLowerer<'s> {
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if !self.admit_stmt() {
             self.depth -= 1;
             return;
         }
@@ -571,7 +598,7 @@ impl<'s> CLowerer<'s> {
                 out.push(Stmt::Loop {
                     init,
                     cond: None,
-                    bind: Some((target, iter)),
+                    bind: Some(Box::new((target, iter))),
                     update: vec![],
                     body,
                     els: vec![],
@@ -720,10 +747,20 @@ impl<'s> CLowerer<'s> {
                 out.push(stmt);
             }
             "comma_expression" => {
-                let mut c = node.walk();
-                let kids: Vec<Node> = node.named_children(&mut c).collect();
-                for k in kids {
-                    self.expr_stmt(k, out);
+                // `x, x, x, ...` nests one level per operand: walk it with a
+                // worklist (thousands of operands overflowed the stack).
+                let mut work = vec![node];
+                while let Some(n) = work.pop() {
+                    if n.kind() != "comma_expression" {
+                        if !self.meter.node() {
+                            return;
+                        }
+                        self.expr_stmt(n, out);
+                        continue;
+                    }
+                    let mut c = n.walk();
+                    let kids: Vec<Node> = n.named_children(&mut c).collect();
+                    work.extend(kids.into_iter().rev());
                 }
             }
             "update_expression" => {
@@ -774,13 +811,7 @@ impl<'s> CLowerer<'s> {
 
     fn target(&mut self, node: Node) -> Target {
         let span = Span::of(&node);
-        match self.expr(node) {
-            Expr::Name(n, s) => Target::Name(n, s),
-            Expr::Attr(base, field, _) => Target::Attr(*base, field, span),
-            Expr::Index(base, idx, _) => Target::Index(*base, *idx, span),
-            Expr::Unary(UnOp::Deref, inner, _) => Target::Deref(*inner, span),
-            other => Target::Other(other, span),
-        }
+        target_of(self.expr(node), span)
     }
 
     fn callee_name(&self, callee: &Expr, node: Node) -> Option<String> {
@@ -808,7 +839,7 @@ impl<'s> CLowerer<'s> {
 
     fn expr(&mut self, node: Node) -> Expr {
         self.depth += 1;
-        let e = if self.depth > MAX_DEPTH {
+        let e = if !self.admit() {
             Expr::Other(vec![], Span::of(&node))
         } else {
             stacker::maybe_grow(
@@ -884,7 +915,7 @@ impl<'s> CLowerer<'s> {
                         _ => {}
                     }
                 }
-                Expr::Lit(Lit::Str(s), span)
+                Expr::Lit(Lit::Str(s.into()), span)
             }
             "concatenated_string" => {
                 let parts = self.children_exprs(node);
@@ -1015,6 +1046,10 @@ impl<'s> CLowerer<'s> {
             }
             "update_expression" => {
                 let arg_node = node.child_by_field_name("argument");
+                // Lowered once: the target is derived from the expression.
+                // Lowering the operand again for the target doubled the
+                // work (and its side effects) at every nesting level, so
+                // `----...--x` grew as 2^depth.
                 let arg = arg_node
                     .map(|a| self.expr(a))
                     .unwrap_or(Expr::Other(vec![], span));
@@ -1022,7 +1057,11 @@ impl<'s> CLowerer<'s> {
                     .child_by_field_name("operator")
                     .is_some_and(|o| text(self.src, o) == "--");
                 if let Some(a) = arg_node {
-                    let target = self.target(a);
+                    // A statement is a few nodes' worth of memory.
+                    if !self.charge_copy(&arg) || !self.meter.lowered(STMT_NODES) {
+                        return arg;
+                    }
+                    let target = target_of(arg.clone(), Span::of(&a));
                     let step = Stmt::Assign {
                         target,
                         value: Expr::Lit(Lit::Int(1), span),
@@ -1049,9 +1088,10 @@ impl<'s> CLowerer<'s> {
                         target: Target::Name(n, s),
                         ..
                     } => Expr::Name(n.clone(), *s),
-                    Stmt::Assign { value, .. } => value.clone(),
+                    Stmt::Assign { value, .. } if self.charge_copy(value) => value.clone(),
                     _ => Expr::Other(vec![], span),
                 };
+                self.meter.lowered(STMT_NODES);
                 self.pending.push(stmt);
                 value
             }
@@ -1207,10 +1247,21 @@ fn parse_number(t: &str) -> Option<Lit> {
     trimmed.parse::<i64>().ok().map(Lit::Int)
 }
 
+/// The place a lowered expression designates, for assignments.
+fn target_of(e: Expr, span: Span) -> Target {
+    match e {
+        Expr::Name(n, s) => Target::Name(n, s),
+        Expr::Attr(base, field, _) => Target::Attr(*base, field, span),
+        Expr::Index(base, idx, _) => Target::Index(*base, *idx, span),
+        Expr::Unary(UnOp::Deref, inner, _) => Target::Deref(*inner, span),
+        other => Target::Other(other, span),
+    }
+}
+
 fn parse_define_value(t: &str, span: Span) -> Option<Expr> {
     let t = t.trim_start_matches('(').trim_end_matches(')').trim();
     if let Some(s) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        return Some(Expr::Lit(Lit::Str(s.to_string()), span));
+        return Some(Expr::Lit(Lit::Str(s.into()), span));
     }
     parse_number(t).map(|l| Expr::Lit(l, span))
 }

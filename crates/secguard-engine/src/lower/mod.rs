@@ -3,6 +3,7 @@
 pub(crate) mod c;
 pub mod python;
 
+use crate::budget::Meter;
 use crate::ir::Module;
 use secguard_core::Language;
 use std::cell::RefCell;
@@ -51,6 +52,18 @@ thread_local! {
 /// Parse `source`. tree-sitter recovers from any syntax error, so this only
 /// returns `None` if the grammar cannot be loaded, which is a build defect.
 pub fn parse(language: Language, source: &str) -> Option<Tree> {
+    parse_metered(language, source, &mut Meter::default())
+}
+
+/// Parse `source`, giving up (`None`, with the time budget marked
+/// exceeded on `meter`) when the file's time budget runs out.
+pub fn parse_metered(language: Language, source: &str, meter: &mut Meter) -> Option<Tree> {
+    if language == Language::Python
+        && crate::budget::indent_levels(source) > crate::budget::MAX_INDENT_LEVELS
+    {
+        meter.exceed(crate::budget::Budget::Indentation);
+        return None;
+    }
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let idx = match parsers.iter().position(|(l, _)| *l == language) {
@@ -63,16 +76,34 @@ pub fn parse(language: Language, source: &str) -> Option<Tree> {
             }
         };
         let parser = &mut parsers.get_mut(idx)?.1;
-        parser.parse(source, None)
+        let bytes = source.as_bytes();
+        let mut read = |offset: usize, _: tree_sitter::Point| bytes.get(offset..).unwrap_or(&[]);
+        // tree-sitter calls this now and then while parsing; true cancels.
+        let mut progress = |_: &tree_sitter::ParseState| meter.out_of_time();
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(&mut read, None, Some(options));
+        if tree.is_none() {
+            // A cancelled parse would otherwise resume on the next file.
+            parser.reset();
+        }
+        tree
     })
 }
 
-/// Lower a parsed file to the IR.
+/// Lower a parsed file to the IR under the default budgets.
 pub fn lower(language: Language, source: &str, tree: &Tree) -> Module {
+    lower_metered(language, source, tree, &mut Meter::default())
+}
+
+/// Lower a parsed file to the IR, counting nodes and nesting on `meter`;
+/// past a budget the rest is summarized (see [`crate::budget`]).
+pub fn lower_metered(language: Language, source: &str, tree: &Tree, meter: &mut Meter) -> Module {
     match language {
-        Language::Python => python::PythonLowerer::new(source).lower_module(tree.root_node()),
+        Language::Python => {
+            python::PythonLowerer::new(source).lower_module(tree.root_node(), meter)
+        }
         Language::C | Language::Cpp => {
-            c::CLowerer::new(source, language).lower_unit(tree.root_node())
+            c::CLowerer::new(source, language).lower_unit(tree.root_node(), meter)
         }
     }
 }

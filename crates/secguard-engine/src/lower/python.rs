@@ -1,6 +1,7 @@
 //! Lowering of tree-sitter-python trees to the IR.
 
 use super::text;
+use crate::budget::{Budget, Meter};
 use crate::ir::*;
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -13,9 +14,9 @@ pub(crate) struct PythonLowerer<'s> {
     pub imports: HashMap<String, String>,
     class_stack: Vec<String>,
     depth: usize,
+    /// Nodes lowered and nesting, against the file's budgets.
+    meter: Meter,
 }
-
-const MAX_DEPTH: usize = 120;
 
 impl<'s> PythonLowerer<'s> {
     pub fn new(src: &'s str) -> Self {
@@ -25,6 +26,7 @@ impl<'s> PythonLowerer<'s> {
             imports: HashMap::new(),
             class_stack: Vec::new(),
             depth: 0,
+            meter: Meter::default(),
         }
     }
 
@@ -33,14 +35,31 @@ impl<'s> PythonLowerer<'s> {
         self.collect_imports(root, 0);
     }
 
-    pub fn lower_module(mut self, root: Node) -> Module {
+    /// Lower under `meter`'s budgets, which keeps counting afterwards.
+    pub(crate) fn lower_module(mut self, root: Node, meter: &mut Meter) -> Module {
+        self.meter = std::mem::take(meter);
+        let module = self.lower_root(root);
+        *meter = self.meter;
+        module
+    }
+
+    fn lower_root(&mut self, root: Node) -> Module {
         self.collect_imports(root, 0);
         self.module
             .functions
             .push(Function::module_body(Span::of(&root)));
         let body = self.block(root);
         self.module.functions[0].body = body;
-        self.module
+        std::mem::take(&mut self.module)
+    }
+
+    /// Whether one more node may be lowered at the current depth.
+    fn admit(&mut self) -> bool {
+        if self.depth >= self.meter.limits.max_depth {
+            self.meter.exceed(Budget::Depth);
+            return false;
+        }
+        self.meter.node()
     }
 
     /// Imports anywhere in the file resolve names everywhere: a simplification
@@ -140,7 +159,8 @@ impl<'s> PythonLowerer<'s> {
     }
 
     fn stmt(&mut self, node: Node, out: &mut Vec<Stmt>) {
-        if self.depth >= MAX_DEPTH {
+        // A statement is a few nodes' worth of memory.
+        if !self.admit() || !self.meter.lowered(crate::budget::STMT_NODES - 1) {
             return;
         }
         self.depth += 1;
@@ -201,7 +221,7 @@ impl<'s> PythonLowerer<'s> {
                 out.push(Stmt::Loop {
                     init: vec![],
                     cond: None,
-                    bind: Some((target, iter)),
+                    bind: Some(Box::new((target, iter))),
                     update: vec![],
                     body,
                     els,
@@ -518,7 +538,23 @@ impl<'s> PythonLowerer<'s> {
         });
     }
 
+    /// Nested patterns (`[[[...]]] = v`) recurse here: bounded like `expr`.
     fn target(&mut self, node: Node) -> Target {
+        let span = Span::of(&node);
+        if !self.admit() {
+            return Target::Other(Expr::Other(vec![], span), span);
+        }
+        self.depth += 1;
+        let t = stacker::maybe_grow(
+            crate::analysis::RED_ZONE,
+            crate::analysis::STACK_CHUNK,
+            || self.target_inner(node),
+        );
+        self.depth -= 1;
+        t
+    }
+
+    fn target_inner(&mut self, node: Node) -> Target {
         let span = Span::of(&node);
         match node.kind() {
             "identifier" => Target::Name(text(self.src, node).to_string(), span),
@@ -577,7 +613,7 @@ impl<'s> PythonLowerer<'s> {
     /// Nesting beyond this is summarized: it bounds recursion here and in
     /// the analysis on adversarial input.
     fn expr(&mut self, node: Node) -> Expr {
-        if self.depth >= MAX_DEPTH {
+        if !self.admit() {
             return Expr::Other(vec![], Span::of(&node));
         }
         self.depth += 1;
@@ -888,7 +924,10 @@ impl<'s> PythonLowerer<'s> {
                             has_interp = true;
                             literal.push_str(self.src.get(pos..inner.start_byte()).unwrap_or(""));
                             if !literal.is_empty() {
-                                parts.push(Expr::Lit(Lit::Str(std::mem::take(&mut literal)), span));
+                                parts.push(Expr::Lit(
+                                    Lit::Str(std::mem::take(&mut literal).into()),
+                                    span,
+                                ));
                             }
                             if let Some(e) = inner.child_by_field_name("expression") {
                                 parts.push(self.expr(e));
@@ -901,7 +940,10 @@ impl<'s> PythonLowerer<'s> {
                 "interpolation" => {
                     has_interp = true;
                     if !literal.is_empty() {
-                        parts.push(Expr::Lit(Lit::Str(std::mem::take(&mut literal)), span));
+                        parts.push(Expr::Lit(
+                            Lit::Str(std::mem::take(&mut literal).into()),
+                            span,
+                        ));
                     }
                     if let Some(e) = child.child_by_field_name("expression") {
                         parts.push(self.expr(e));
@@ -913,11 +955,11 @@ impl<'s> PythonLowerer<'s> {
         }
         if has_interp {
             if !literal.is_empty() {
-                parts.push(Expr::Lit(Lit::Str(literal), span));
+                parts.push(Expr::Lit(Lit::Str(literal.into()), span));
             }
             Expr::Format(parts, span)
         } else {
-            Expr::Lit(Lit::Str(literal), span)
+            Expr::Lit(Lit::Str(literal.into()), span)
         }
     }
 }
@@ -944,7 +986,7 @@ pub(crate) fn concat_literals(parts: Vec<Expr>, span: Span) -> Expr {
                 s.push_str(t);
             }
         }
-        Expr::Lit(Lit::Str(s), span)
+        Expr::Lit(Lit::Str(s.into()), span)
     } else {
         Expr::Format(parts, span)
     }
