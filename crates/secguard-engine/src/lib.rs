@@ -144,7 +144,14 @@ impl Engine {
             ..FileResult::default()
         };
         let mut meter = budget::Meter::new(self.limits);
-        self.scan_metered(path, language, source, &mut meter, &mut result);
+        self.scan_metered(
+            path,
+            language,
+            source,
+            inline_suppressions,
+            &mut meter,
+            &mut result,
+        );
         for b in meter.exceeded() {
             result.notes.push(Note {
                 path: path.to_path_buf(),
@@ -161,6 +168,7 @@ impl Engine {
         path: &Path,
         language: Language,
         source: &str,
+        inline_suppressions: bool,
         meter: &mut budget::Meter,
         result: &mut FileResult,
     ) {
@@ -216,7 +224,7 @@ impl Engine {
         *meter = spent;
         result.findings = self.hits_to_findings(path, source, hits);
         if !inline_suppressions {
-            return result;
+            return;
         }
         let known = |id: &str| self.has_rule(id);
         let notes = suppression::apply_inline_suppressions(

@@ -48,8 +48,6 @@ fn smoke_campaign_on_the_readers() {
 }
 
 #[test]
-#[ignore = "fails until issue 14's bounds on lowering/analysis and on the LLM JSON extractor are merged \
-            (inputs in fuzz findings: deep prefix operators, nested brackets); un-ignore then"]
 fn smoke_campaign_on_the_front_ends_and_the_reply_extractor() {
     smoke(&["python", "c", "cpp", "llm-extract"], "300");
 }
