@@ -426,7 +426,7 @@ fn indirect_in_module(
                 if name == "getattr" || name == "builtins.getattr" {
                     match c.args.get(1) {
                         Some(Expr::Lit(Lit::Str(s), _)) => {
-                            if sinks.keys.contains(s.as_str()) || s.starts_with("__") {
+                            if sinks.keys.contains(&**s) || s.starts_with("__") {
                                 push(
                                     format!("reaches `{s}` through getattr instead of calling it"),
                                     c.span,
@@ -538,7 +538,7 @@ fn indirect_in_module(
 /// The value of a string built only from literals, when it is one.
 fn constant_string(e: &Expr) -> Option<String> {
     match e {
-        Expr::Lit(Lit::Str(s), _) => Some(s.clone()),
+        Expr::Lit(Lit::Str(s), _) => Some(s.to_string()),
         Expr::Binary(BinOp::Add, a, b, _) => Some(constant_string(a)? + &constant_string(b)?),
         Expr::Format(parts, _) => parts
             .iter()
@@ -768,7 +768,7 @@ fn sites_in(
                 ..
             } => {
                 sites_in(init, src, function, is_sink, guards, out);
-                if let Some((_, iter)) = bind {
+                if let Some((_, iter)) = bind.as_deref() {
                     record(iter, guards, out);
                 }
                 let pushed = if let Some(c) = cond {
