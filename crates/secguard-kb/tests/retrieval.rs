@@ -418,10 +418,12 @@ fn unknown_cwes_are_described_from_the_imported_catalogue() {
 #[test]
 fn a_memory_the_two_reviewer_rule_stops_is_not_shown_as_a_decision() {
     let note = "the host is validated by the caller before this runs";
+    // Reviewers whose decisions carry signatures that verified.
     let false_positive = |id: i64, rule: &str, reviewers: &[&str]| {
         let mut m = memory(id, rule, 78, note, 0.9);
         m.implication = Implication::FalsePositive;
         m.reviewers = reviewers.iter().map(|r| r.to_string()).collect();
+        m.verified_reviewers = m.reviewers.clone();
         m
     };
     let query = RetrievalQuery {
@@ -444,6 +446,12 @@ fn a_memory_the_two_reviewer_rule_stops_is_not_shown_as_a_decision() {
         false_positive(3, "py-shell-true-dynamic", &["alice"]),
         // A rule nobody knows is judged as critical.
         false_positive(4, "vendor/unknown-rule", &["alice"]),
+        // Two names without verified signatures count for nothing there.
+        {
+            let mut m = false_positive(5, "py-command-injection", &["carol", "dave"]);
+            m.verified_reviewers.clear();
+            m
+        },
     ];
     let r = Retriever::for_rules(
         kb(),
