@@ -50,79 +50,105 @@ const SECRET_QUERY_NAMES: [&str; 10] = [
     "sig",
 ];
 
+/// A URL cut where credentials can hide: `scheme://`, the user-info before
+/// the last `@` of the authority (if any), the host and path, the query
+/// (without `?`) and the fragment (with `#`). One reading serves both
+/// [`redact_url`] and [`url_secrets`].
+struct UrlParts<'a> {
+    scheme: &'a str,
+    user_info: Option<&'a str>,
+    host_and_path: &'a str,
+    query: Option<&'a str>,
+    fragment: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    fn of(url: &'a str) -> UrlParts<'a> {
+        let (scheme, rest) = match url.find("://") {
+            Some(i) => url.split_at(i + 3),
+            None => ("", url),
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (user_info, rest) = match rest[..authority_end].rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
+        };
+        let (rest, fragment) = match rest.find('#') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let (host_and_path, query) = match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (rest, None),
+        };
+        UrlParts {
+            scheme,
+            user_info,
+            host_and_path,
+            query,
+            fragment,
+        }
+    }
+
+    /// The query's `name=value` pairs, with whether the value is a credential.
+    fn query_pairs(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
+        self.query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value))
+                    if SECRET_QUERY_NAMES.contains(&name.to_ascii_lowercase().as_str()) =>
+                {
+                    (name, Some(value))
+                }
+                _ => (pair, None),
+            })
+    }
+}
+
 /// `url` as it may be shown: a password in the user-info part
 /// (`https://user:pw@host/v1`) and the values of credential-like query
 /// parameters (`?api_key=...`) become `***`. Everything else stays, so
 /// the message still says which server failed.
 pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
-        None => ("", url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rfind('@') {
-        Some(at) => {
-            let (user_info, host) = authority.split_at(at);
-            match user_info.split_once(':') {
-                Some((user, _password)) => format!("{user}:***{host}"),
-                None => format!("***{host}"),
-            }
+    let parts = UrlParts::of(url);
+    let mut out = parts.scheme.to_string();
+    if let Some(user_info) = parts.user_info {
+        match user_info.split_once(':') {
+            Some((user, _password)) => out.push_str(&format!("{user}:***@")),
+            None => out.push_str("***@"),
         }
-        None => authority.to_string(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let (query, fragment) = match query.split_once('#') {
-                Some((q, f)) => (q, Some(f)),
-                None => (query, None),
-            };
-            let pairs: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((name, _))
-                        if SECRET_QUERY_NAMES.contains(&name.to_ascii_lowercase().as_str()) =>
-                    {
-                        format!("{name}=***")
-                    }
-                    _ => pair.to_string(),
-                })
-                .collect();
-            let mut tail = format!("{path}?{}", pairs.join("&"));
-            if let Some(fragment) = fragment {
-                tail.push('#');
-                tail.push_str(fragment);
-            }
-            tail
-        }
-        None => tail.to_string(),
-    };
-    format!("{scheme}{authority}{tail}")
+    }
+    out.push_str(parts.host_and_path);
+    if parts.query.is_some() {
+        let pairs: Vec<String> = parts
+            .query_pairs()
+            .map(|(name, secret)| match secret {
+                Some(_) => format!("{name}=***"),
+                None => name.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out.push_str(parts.fragment);
+    out
 }
 
 /// The credentials a URL carries (the user-info password, or the whole
 /// user-info when it has no `:`, and credential-like query values), so
 /// messages that quote them in another spelling can be scrubbed too.
 pub fn url_secrets(url: &str) -> Vec<String> {
-    let mut secrets = Vec::new();
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if let Some((user_info, _)) = authority.rsplit_once('@') {
-        let secret = user_info.split_once(':').map_or(user_info, |(_, pw)| pw);
-        secrets.push(secret.to_string());
-    }
-    if let Some((_, query)) = url.split_once('?') {
-        let query = query.split_once('#').map_or(query, |(q, _)| q);
-        for pair in query.split('&') {
-            if let Some((name, value)) = pair.split_once('=')
-                && SECRET_QUERY_NAMES.contains(&name.to_ascii_lowercase().as_str())
-            {
-                secrets.push(value.to_string());
-            }
-        }
-    }
-    secrets.retain(|s| !s.is_empty());
-    secrets
+    let parts = UrlParts::of(url);
+    let password = parts
+        .user_info
+        .map(|info| info.split_once(':').map_or(info, |(_, pw)| pw));
+    password
+        .into_iter()
+        .chain(parts.query_pairs().filter_map(|(_, secret)| secret))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// How to reach an OpenAI-compatible server and what to ask it for.
